@@ -1,0 +1,45 @@
+/* Field numbers and enum values of Arrow's Schema.fbs and Message.fbs that
+ * the IPC codec reads and writes, plus the framing constants. */
+#ifndef STAGE_IPC_FORMAT_H
+#define STAGE_IPC_FORMAT_H
+
+#include <stdint.h>
+
+#define IPC_CONTINUATION 0xFFFFFFFFu
+
+enum { IPC_V4 = 3, IPC_V5 = 4 };                       /* MetadataVersion */
+enum { IPC_HEADER_SCHEMA = 1, IPC_HEADER_DICTIONARY = 2, IPC_HEADER_RECORD_BATCH = 3 };
+
+/* table Message */
+enum { MSG_VERSION, MSG_HEADER_TYPE, MSG_HEADER, MSG_BODY_LENGTH, MSG_CUSTOM_METADATA };
+/* table Schema */
+enum { SCHEMA_ENDIANNESS, SCHEMA_FIELDS, SCHEMA_CUSTOM_METADATA, SCHEMA_FEATURES };
+/* table Field */
+enum { FIELD_NAME, FIELD_NULLABLE, FIELD_TYPE_TYPE, FIELD_TYPE, FIELD_DICTIONARY,
+       FIELD_CHILDREN, FIELD_CUSTOM_METADATA };
+/* table KeyValue */
+enum { KV_KEY, KV_VALUE };
+/* table RecordBatch */
+enum { RB_LENGTH, RB_NODES, RB_BUFFERS, RB_COMPRESSION, RB_VARIADIC_COUNTS };
+/* table Int, FloatingPoint, Timestamp */
+enum { INT_BIT_WIDTH, INT_IS_SIGNED };
+enum { FP_PRECISION };
+enum { TS_UNIT, TS_TIMEZONE };
+
+/* union Type */
+enum {
+	TYPE_NULL = 1, TYPE_INT, TYPE_FLOATING_POINT, TYPE_BINARY, TYPE_UTF8, TYPE_BOOL,
+	TYPE_DECIMAL, TYPE_DATE, TYPE_TIME, TYPE_TIMESTAMP, TYPE_INTERVAL, TYPE_LIST,
+	TYPE_STRUCT, TYPE_UNION, TYPE_FIXED_SIZE_BINARY, TYPE_FIXED_SIZE_LIST, TYPE_MAP,
+	TYPE_DURATION, TYPE_LARGE_BINARY, TYPE_LARGE_UTF8, TYPE_LARGE_LIST,
+	TYPE_RUN_END_ENCODED, TYPE_BINARY_VIEW, TYPE_UTF8_VIEW, TYPE_LIST_VIEW,
+	TYPE_LARGE_LIST_VIEW,
+};
+enum { PRECISION_HALF, PRECISION_SINGLE, PRECISION_DOUBLE };
+enum { UNIT_SECOND, UNIT_MILLISECOND, UNIT_MICROSECOND, UNIT_NANOSECOND };
+
+/* struct FieldNode { length: long; null_count: long; }
+ * struct Buffer { offset: long; length: long; } */
+#define IPC_STRUCT_SIZE 16
+
+#endif
