@@ -1,0 +1,7 @@
+#!/bin/sh
+# Installs the build dependencies (as root), builds pipestage in ./build and
+# runs the demo pipeline on the bundled sample data.
+set -eu
+cd "$(dirname "$0")/.."
+./scripts/build.sh
+PATH="$PWD/build/stages/rec-cat:$PATH" exec sh pipelines/demo.sh
