@@ -53,7 +53,7 @@ static bool room(fb_builder *b, size_t n)
 
 static void push(fb_builder *b, const void *p, size_t n)
 {
-	if (!room(b, n))
+	if (n == 0 || !room(b, n))
 		return;
 	b->size += n;
 	memcpy(b->buf + b->cap - b->size, p, n);

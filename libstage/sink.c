@@ -143,7 +143,8 @@ int stage_sink_writev(stage_sink *s, const struct iovec *iov, int n, stage_error
 		total += iov[i].iov_len;
 	if (total <= s->cap - s->len) {
 		for (int i = 0; i < n; i++) {
-			memcpy(s->buf + s->len, iov[i].iov_base, iov[i].iov_len);
+			if (iov[i].iov_len)
+				memcpy(s->buf + s->len, iov[i].iov_base, iov[i].iov_len);
 			s->len += iov[i].iov_len;
 		}
 		return 0;
