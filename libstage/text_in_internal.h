@@ -37,6 +37,7 @@ typedef struct tin_row {
 	/* Fields in the record: more than n when the splitter stopped at
 	 * max_fields because the rest would be dropped anyway. */
 	size_t nfields;
+	bool blank; /* the line held nothing at all */
 	stage__buf scratch;
 } tin_row;
 
@@ -55,7 +56,9 @@ typedef struct tin_ops {
 	/* Splits a record, its newline already stripped, into row->f. Fields
 	 * past max_fields are counted in row->nfields but not stored. */
 	int (*split)(tin_row *row, const uint8_t *p, size_t n, size_t max_fields, stage_error *err);
-	bool skip_blank; /* a line with no fields is not a row */
+	/* A blank line is skipped, except in a one-column table where it is
+	 * that column's null (jsonl: always skipped). */
+	bool blank_null_in_one_column;
 } tin_ops;
 
 extern const tin_ops stage__tin_lines, stage__tin_ws, stage__tin_tsv, stage__tin_csv,
@@ -103,7 +106,7 @@ void stage__tin_keys_release(tin_keys *k);
 /* A value that did not fit, or a field or key that had no column. */
 typedef struct tin_misfit {
 	uint64_t count, line;
-	char what[200];
+	char what[320];
 } tin_misfit;
 
 struct stage_text_reader {
