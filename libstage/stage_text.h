@@ -69,7 +69,8 @@ void stage_text_writer_free(stage_text_writer *w);
 /* Value formatting shared by every text writer. Each writes into buf
  * (at least STAGE_FORMAT_MAX bytes) and returns the length, no NUL needed.
  * Floats print so that parsing them back gives the identical value; nan and
- * infinities print as "nan", "inf", "-inf". Timestamps print as ISO 8601
+ * infinities print as "nan", "inf", "-inf" (JSON Lines writes them as NaN,
+ * Infinity, -Infinity, as Python's json does). Timestamps print as ISO 8601
  * with nanoseconds, "2024-01-02T03:04:05.123456789Z". */
 #define STAGE_FORMAT_MAX 48
 size_t stage_format_i64(char *buf, int64_t v);
