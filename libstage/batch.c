@@ -14,6 +14,13 @@ stage_batch *stage_batch_new(size_t ncols, stage_error *err)
 		return NULL;
 	}
 	b->ncols = ncols;
+	b->refs = 1;
+	return b;
+}
+
+stage_batch *stage_batch_ref(stage_batch *b)
+{
+	__atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
 	return b;
 }
 
@@ -35,8 +42,9 @@ int stage_batch_own(stage_batch *b, void *mem, stage_error *err)
 
 void stage_batch_free(stage_batch *b)
 {
-	if (!b)
+	if (!b || __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
+	stage_batch_free(b->parent);
 	for (size_t i = 0; i < b->nowned; i++)
 		free(b->owned[i]);
 	free(b->owned);
@@ -45,13 +53,14 @@ void stage_batch_free(stage_batch *b)
 	free(b);
 }
 
-stage_batch *stage_batch_project(const stage_batch *src, const int *cols, size_t ncols,
+stage_batch *stage_batch_project(stage_batch *src, const int *cols, size_t ncols,
                                  stage_error *err)
 {
 	stage_batch *b = stage_batch_new(ncols, err);
 
 	if (!b)
 		return NULL;
+	b->parent = stage_batch_ref(src);
 	b->nrows = src->nrows;
 	for (size_t i = 0; i < ncols; i++)
 		b->cols[i] = src->cols[cols[i]];

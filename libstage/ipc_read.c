@@ -28,6 +28,7 @@ struct batch_header {
 struct stage_ipc_reader {
 	stage_source *src;
 	stage_schema *schema;
+	bool *large; /* per column: large utf8/binary on the wire (int64 offsets) */
 	bool allow_truncated;
 	bool done;
 	struct batch_header hdr;
@@ -96,7 +97,7 @@ static const char *type_union_name(uint8_t t)
 
 /* Maps an Arrow type to ours, or explains in `why` which type it was. */
 static int map_type(uint8_t type_type, const fb_table *type, bool has_type, stage_type *out,
-                    char *why, size_t whylen, stage_error *err)
+                    bool *large, char *why, size_t whylen, stage_error *err)
 {
 	int32_t width = 0;
 	uint8_t is_signed = 0;
@@ -153,12 +154,19 @@ static int map_type(uint8_t type_type, const fb_table *type, bool has_type, stag
 	case TYPE_BINARY:
 		*out = STAGE_BINARY;
 		return 0;
+	/* Polars writes these; they read into utf8/binary while a batch's
+	 * column holds under 2 GiB. */
+	case TYPE_LARGE_UTF8:
+	case TYPE_LARGE_BINARY:
+		*out = type_type == TYPE_LARGE_UTF8 ? STAGE_UTF8 : STAGE_BINARY;
+		*large = true;
+		return 0;
 	default:
 		return 1;
 	}
 }
 
-static int parse_field(const fb_table *ft, stage_schema *s, stage_error *err)
+static int parse_field(const fb_table *ft, stage_schema *s, bool *large, stage_error *err)
 {
 	const char *name;
 	uint32_t namelen;
@@ -182,7 +190,8 @@ static int parse_field(const fb_table *ft, stage_schema *s, stage_error *err)
 	cname = copy_string(name ? name : "", namelen);
 	if (!cname)
 		return stage_error_oom(err, "schema");
-	rc = map_type(type_type, &type, has_type, &st, why, sizeof(why), err);
+	*large = false;
+	rc = map_type(type_type, &type, has_type, &st, large, why, sizeof(why), err);
 	if (rc == 0 && has_dict)
 		rc = stage_error_set(err, STAGE_EXIT_BAD_INPUT,
 		                     "column '%s': dictionary-encoded fields are not supported", cname);
@@ -202,11 +211,13 @@ static int parse_field(const fb_table *ft, stage_schema *s, stage_error *err)
 	return rc;
 }
 
-static int parse_schema(const fb_table *hdr, stage_schema **out, stage_error *err)
+static int parse_schema(const fb_table *hdr, stage_schema **out, bool **large,
+                        stage_error *err)
 {
 	stage_schema *s = stage_schema_new();
 	int16_t endianness;
 	fb_vector fields;
+	bool *lg = NULL;
 
 	if (!s)
 		return stage_error_oom(err, "schema");
@@ -217,17 +228,26 @@ static int parse_schema(const fb_table *hdr, stage_schema **out, stage_error *er
 		bad(err, "big-endian streams are not supported%s", "");
 		goto fail;
 	}
+	lg = calloc((size_t)fields.n + 1, sizeof(*lg));
+	if (!lg) {
+		stage_error_oom(err, "schema");
+		goto fail;
+	}
 	for (uint32_t i = 0; i < fields.n; i++) {
 		fb_table ft;
 
-		if (stage__fb_vector_table(&fields, i, &ft, err) < 0 || parse_field(&ft, s, err) < 0)
+		if (stage__fb_vector_table(&fields, i, &ft, err) < 0 ||
+		    parse_field(&ft, s, &lg[i], err) < 0)
 			goto fail;
 	}
 	if (parse_metadata(hdr, SCHEMA_CUSTOM_METADATA, &s->metadata, err) < 0)
 		goto fail;
 	*out = s;
+	free(*large);
+	*large = lg;
 	return 0;
 fail:
+	free(lg);
 	stage_schema_free(s);
 	return -1;
 }
@@ -358,7 +378,7 @@ static int read_message(stage_ipc_reader *r, stage_schema **schema, stage_error 
 		goto fail;
 	}
 	if (header_type == IPC_HEADER_SCHEMA) {
-		if (parse_schema(&hdr, schema, err) < 0)
+		if (parse_schema(&hdr, schema, &r->large, err) < 0)
 			goto fail;
 		kind = MSG_SCHEMA;
 	} else {
@@ -469,8 +489,50 @@ static int column_error(stage_error *err, const char *col, const char *what)
 	return stage_error_set(err, STAGE_EXIT_BAD_INPUT, "column '%s': %s", col, what);
 }
 
-static int build_array(stage_array *a, const stage_field *f, const int64_t *node,
-                       struct buf_view *bufs, int64_t nrows, stage_error *err)
+/* Large utf8/binary: int64 offsets become our int32 ones, rebased to 0. */
+static int narrow_offsets(stage_array *a, const stage_field *f, struct buf_view *bufs,
+                          stage_batch *b, stage_error *err)
+{
+	int64_t n = a->length, base, *wide = (int64_t *)bufs[1].p;
+	int32_t *off;
+
+	if (n == 0 && bufs[1].len < 8) {
+		wide = &n; /* any zero */
+	} else if (bufs[1].len / 8 < n + 1) {
+		return column_error(err, f->name, "offsets buffer too short");
+	}
+	base = wide[0];
+	if (base < 0 || base > bufs[2].len)
+		return column_error(err, f->name, "offsets point past the data buffer");
+	for (int64_t i = 0; i < n; i++)
+		if (wide[i + 1] < wide[i])
+			return column_error(err, f->name, "offsets decrease");
+	if (wide[n] > bufs[2].len)
+		return column_error(err, f->name, "offsets point past the data buffer");
+	if (wide[n] - base > INT32_MAX)
+		return column_error(err, f->name, "more than 2 GiB of data in one batch");
+	off = malloc(((size_t)n + 1) * sizeof(*off));
+	if (!off || stage_batch_own(b, off, err) < 0)
+		return off ? -1 : stage_error_oom(err, "offsets");
+	for (int64_t i = 0; i <= n; i++)
+		off[i] = (int32_t)(wide[i] - base);
+	a->offsets = off;
+	a->values = bufs[2].p + base;
+	return 0;
+}
+
+static int check_utf8(const stage_array *a, const stage_field *f, stage_error *err)
+{
+	for (int64_t i = 0; i < a->length; i++)
+		if (!stage_array_is_null(a, i) &&
+		    !stage__utf8_valid((const uint8_t *)a->values + a->offsets[i],
+		                       (size_t)(a->offsets[i + 1] - a->offsets[i])))
+			return column_error(err, f->name, "invalid UTF-8");
+	return 0;
+}
+
+static int build_array(stage_array *a, const stage_field *f, bool large, const int64_t *node,
+                       struct buf_view *bufs, int64_t nrows, stage_batch *b, stage_error *err)
 {
 	int64_t n = node[0], nulls = node[1], bitmap;
 	static const int32_t zero_offset[1];
@@ -500,6 +562,9 @@ static int build_array(stage_array *a, const stage_field *f, const int64_t *node
 		int32_t *off = (int32_t *)bufs[1].p;
 		int32_t base;
 
+		if (large)
+			return narrow_offsets(a, f, bufs, b, err) < 0 ? -1
+			       : f->type == STAGE_UTF8 ? check_utf8(a, f, err) : 0;
 		if (n == 0 && bufs[1].len < 4) {
 			a->offsets = zero_offset;
 			a->values = bufs[2].p;
@@ -521,13 +586,7 @@ static int build_array(stage_array *a, const stage_field *f, const int64_t *node
 				off[i] -= base;
 		a->offsets = off;
 		a->values = bufs[2].p + base;
-		if (f->type == STAGE_UTF8)
-			for (int64_t i = 0; i < n; i++)
-				if (!stage_array_is_null(a, i) &&
-				    !stage__utf8_valid((const uint8_t *)a->values + off[i],
-				                       (size_t)(off[i + 1] - off[i])))
-					return column_error(err, f->name, "invalid UTF-8");
-		return 0;
+		return f->type == STAGE_UTF8 ? check_utf8(a, f, err) : 0;
 	}
 	default:
 		if (bufs[1].len / (int64_t)stage_type_width(f->type) < n)
@@ -583,8 +642,8 @@ static int decode_batch(stage_ipc_reader *r, uint8_t *body, stage_batch **out, s
 	}
 	b->nrows = h->length;
 	for (size_t i = 0, k = 0; i < s->ncols; i++) {
-		if (build_array(&b->cols[i], &s->fields[i], h->nodes + 2 * i, views + k, h->length,
-		                err) < 0)
+		if (build_array(&b->cols[i], &s->fields[i], r->large[i], h->nodes + 2 * i, views + k,
+		                h->length, b, err) < 0)
 			goto fail;
 		k += stage_type_is_varwidth(s->fields[i].type) ? 3 : 2;
 	}
@@ -670,6 +729,7 @@ void stage_ipc_reader_free(stage_ipc_reader *r)
 	if (!r)
 		return;
 	stage_schema_free(r->schema);
+	free(r->large);
 	free(r->hdr.nodes);
 	free(r->hdr.buffers);
 	stage_metadata_clear(&r->hdr.metadata);

@@ -2,8 +2,11 @@
  * columns laid out exactly as Arrow arrays, so a batch goes to and from the
  * IPC stream without per-row work.
  *
- * Ownership: a stage_batch owns the memory its arrays point into and frees it
- * in stage_batch_free(). A stage_schema owns its field names and metadata.
+ * Ownership: a stage_batch owns the memory its arrays point into. Batches are
+ * reference counted: stage_batch_ref() takes a reference (an output that is
+ * still writing a batch keeps it alive that way), stage_batch_free() drops
+ * one and frees on the last. A stage_schema owns its field names and
+ * metadata.
  * Functions that take a `const` pointer borrow it for the duration of the
  * call only. */
 #ifndef STAGE_RECORD_H
@@ -93,9 +96,11 @@ typedef struct stage_batch {
 	size_t ncols;
 	stage_array *cols;
 	stage_metadata metadata; /* message-level custom metadata */
-	/* private: memory the arrays point into */
+	/* private: memory the arrays point into, references, borrowed-from */
 	void **owned;
 	size_t nowned;
+	int refs;
+	struct stage_batch *parent;
 } stage_batch;
 
 static inline bool stage_bit(const uint8_t *bits, int64_t i)
@@ -139,10 +144,13 @@ static inline const uint8_t *stage_array_bytes(const stage_array *a, int64_t i, 
 stage_batch *stage_batch_new(size_t ncols, stage_error *err);
 /* Hands `mem` (from malloc) to the batch, which frees it with itself. */
 int stage_batch_own(stage_batch *b, void *mem, stage_error *err);
+/* Takes a reference (thread-safe); returns b. */
+stage_batch *stage_batch_ref(stage_batch *b);
+/* Drops a reference; the last one frees the batch. */
 void stage_batch_free(stage_batch *b);
 /* A batch whose columns are the chosen columns of `src` (indexes into it),
- * borrowing src's memory: free the view before src. */
-stage_batch *stage_batch_project(const stage_batch *src, const int *cols, size_t ncols,
+ * sharing src's memory: the view holds a reference to src. */
+stage_batch *stage_batch_project(stage_batch *src, const int *cols, size_t ncols,
                                  stage_error *err);
 /* Keeps only the first n rows (n <= nrows), recounting nulls. */
 void stage_batch_truncate(stage_batch *b, int64_t n);
