@@ -37,11 +37,14 @@ fail:
 	return -1;
 }
 
+/* Each batch leaves at once: batches are large when input is plentiful, and
+ * when it trickles in, a row must not wait in our buffer for the next. */
 int stage_output_write(stage_output *o, const stage_batch *b, stage_error *err)
 {
-	if (o->ipc)
-		return stage_ipc_writer_write(o->ipc, b, err);
-	return stage_text_writer_write(o->text, b, err);
+	int rc = o->ipc ? stage_ipc_writer_write(o->ipc, b, err)
+	                : stage_text_writer_write(o->text, b, err);
+
+	return rc < 0 ? -1 : stage_sink_flush(o->sink, err);
 }
 
 int stage_output_finish(stage_output *o, stage_error *err)

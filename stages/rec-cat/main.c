@@ -2,6 +2,7 @@
  * take the first rows, print the schema. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "stage.h"
