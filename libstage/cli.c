@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "stage_internal.h"
+#include "stage_loop.h"
 
 const char stage_cli_common_help[] =
 	"Input and output:\n"
@@ -19,11 +20,15 @@ const char stage_cli_common_help[] =
 	"                         (default: it becomes null, counted in one warning)\n"
 	"      --allow-truncated  accept an Arrow stream without end-of-stream marker\n"
 	"      --batch-rows N     rows per record batch (default 65536)\n"
-	"  -v, --verbose          say more on stderr\n"
+	"  -j, --jobs N           worker threads (default: one per online CPU)\n"
+	"  -v, --verbose          say more on stderr (-v: which I/O backend runs)\n"
 	"      --quiet            no warnings or progress\n"
 	"      --stats            rows, bytes and throughput on stderr at the end\n"
 	"      --help             this help\n"
 	"      --version          version\n"
+	"\n"
+	"Environment: PIPESTAGE_IO=auto|uring|epoll picks the I/O backend (auto:\n"
+	"io_uring where the kernel allows it, else epoll).\n"
 	"\n"
 	"Exit status: 0 success (also when downstream closed early), 1 runtime\n"
 	"failure, 2 usage error, 3 bad or truncated input.\n";
@@ -79,6 +84,16 @@ int stage_cli_option(stage_cli *cli, int opt, const char *arg, stage_error *err)
 	case 'v':
 		cli->verbose++;
 		return 1;
+	case STAGE_OPT_JOBS: {
+		int64_t n;
+
+		if (stage_parse_count(arg, "-j", &n, err) < 0)
+			return -1;
+		if (n > 1024)
+			return stage_error_set(err, STAGE_EXIT_USAGE, "-j %s: at most 1024", arg);
+		cli->workers = (int)n;
+		return 1;
+	}
 	default:
 		return 0;
 	}
@@ -108,4 +123,17 @@ void stage_cli_warn(const stage_cli *cli, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void stage_cli_note_io(const stage_cli *cli)
+{
+	stage_error ignored;
+	stage_loop *l;
+
+	if (!cli->verbose || !(l = stage_io_loop(&ignored)))
+		return;
+	if (stage_loop_note(l))
+		fprintf(stderr, "%s: %s\n", cli->prog, stage_loop_note(l));
+	else
+		fprintf(stderr, "%s: I/O through %s\n", cli->prog, stage_loop_backend(l));
 }

@@ -116,9 +116,11 @@ static fb_ref message_table(fb_builder *fb, uint8_t header_type, fb_ref header,
 }
 
 /* Continuation marker, metadata length, flatbuffer: the flatbuffer's size is
- * a multiple of 8, so the body that follows starts 8-aligned. */
+ * a multiple of 8, so the body that follows starts 8-aligned. The body's
+ * memory belongs to `keep` (NULL: no body), which the sink holds on to while
+ * the write goes on in the background. */
 static int write_message(stage_ipc_writer *w, fb_ref msg, struct iovec *body, int nbody,
-                         stage_error *err)
+                         const stage_batch *keep, stage_error *err)
 {
 	uint32_t prefix[2] = {IPC_CONTINUATION, 0};
 	const uint8_t *meta;
@@ -130,7 +132,10 @@ static int write_message(stage_ipc_writer *w, fb_ref msg, struct iovec *body, in
 	prefix[1] = (uint32_t)size;
 	body[0] = (struct iovec){.iov_base = prefix, .iov_len = sizeof(prefix)};
 	body[1] = (struct iovec){.iov_base = (void *)meta, .iov_len = size};
-	return stage_sink_writev(w->sink, body, nbody + 2, err);
+	if (!keep)
+		return stage_sink_writev(w->sink, body, nbody + 2, err);
+	/* A reference count is not part of the batch's value. */
+	return stage_sink_writev_keep(w->sink, body, nbody + 2, 2, (stage_batch *)keep, err);
 }
 
 int stage_ipc_writer_open(stage_ipc_writer **out, stage_sink *sink, const stage_schema *s,
@@ -149,7 +154,7 @@ int stage_ipc_writer_open(stage_ipc_writer **out, stage_sink *sink, const stage_
 		goto fail;
 	if (write_message(w, message_table(&w->fb, IPC_HEADER_SCHEMA, schema_table(&w->fb, s), 0,
 	                                   &none),
-	                  iov, 0, err) < 0)
+	                  iov, 0, NULL, err) < 0)
 		goto fail;
 	*out = w;
 	return 0;
@@ -253,7 +258,7 @@ int stage_ipc_writer_write(stage_ipc_writer *w, const stage_batch *b, stage_erro
 	rb = stage__fb_table_end(&w->fb);
 	rc = write_message(w, message_table(&w->fb, IPC_HEADER_RECORD_BATCH, rb, L.len,
 	                                    &b->metadata),
-	                   w->iov, L.niov, err);
+	                   w->iov, L.niov, b, err);
 	free(nodes);
 	return rc;
 }

@@ -20,13 +20,20 @@ struct post {
 	struct post *next;
 };
 
-/* Shared with helper threads, which may outlive the loop: reference counted. */
+/* Shared with helper threads, which may outlive the loop: reference counted.
+ * It carries completions to the loop (posts) and blocking jobs to idle
+ * helper threads, which wait for more work instead of exiting. */
+struct offload;
+
 struct channel {
 	pthread_mutex_t lock;
+	pthread_cond_t work;
 	int refs;
 	int efd;
 	bool closed;
 	struct post *head, *tail;
+	struct offload *jobs;
+	int idle;
 };
 
 struct fd_flags {
@@ -103,6 +110,7 @@ static void channel_unref(struct channel *c)
 	}
 	close(c->efd);
 	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->work);
 	free(c);
 }
 
@@ -378,9 +386,9 @@ static int start_wake(stage_loop *l, stage_error *err)
 
 struct offload {
 	stage_loop *loop;
-	struct channel *chan;
 	struct stage__op *op;
 	int64_t (*fn)(struct stage__op *);
+	struct offload *next;
 };
 
 static void offload_done(void *arg, int64_t result)
@@ -392,13 +400,36 @@ static void offload_done(void *arg, int64_t result)
 	free(o);
 }
 
-static void *offload_main(void *arg)
+/* A helper thread: runs jobs until the loop is gone and no job is left.
+ * `idle` counts waiting helpers that no job was promised to; a job is only
+ * promised to one of those (see stage__loop_offload), so a count too low
+ * costs an extra thread, never a job stuck behind a blocked one. */
+static void *helper_main(void *arg)
 {
-	struct offload *o = arg;
-	struct channel *c = o->chan;
-	int64_t r = o->fn(o->op);
+	struct channel *c = arg;
 
-	channel_push(c, offload_done, o, r);
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		struct offload *o;
+
+		if (!c->jobs) {
+			if (c->closed)
+				break;
+			c->idle++;
+			while (!c->jobs && !c->closed)
+				pthread_cond_wait(&c->work, &c->lock);
+			if (!c->jobs) {
+				c->idle--;
+				break;
+			}
+		}
+		o = c->jobs;
+		c->jobs = o->next;
+		pthread_mutex_unlock(&c->lock);
+		channel_push(c, offload_done, o, o->fn(o->op));
+		pthread_mutex_lock(&c->lock);
+	}
+	pthread_mutex_unlock(&c->lock);
 	channel_unref(c);
 	return NULL;
 }
@@ -406,29 +437,48 @@ static void *offload_main(void *arg)
 int stage__loop_offload(stage_loop *l, struct stage__op *op, int64_t (*fn)(struct stage__op *),
                         stage_error *err)
 {
-	struct offload *o = malloc(sizeof(*o));
-	pthread_attr_t attr;
-	pthread_t t;
-	int rc;
+	struct channel *c = l->chan;
+	struct offload *o = malloc(sizeof(*o)), **tail;
+	bool spawn;
 
 	if (!o)
 		return stage_error_oom(err, "helper thread");
-	*o = (struct offload){l, l->chan, op, fn};
+	*o = (struct offload){l, op, fn, NULL};
 	op->offloaded = true;
-	pthread_mutex_lock(&l->chan->lock);
-	l->chan->refs++;
-	pthread_mutex_unlock(&l->chan->lock);
 	__atomic_add_fetch(&l->posts, 1, __ATOMIC_RELAXED);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 << 10);
-	rc = pthread_create(&t, &attr, offload_main, o);
-	pthread_attr_destroy(&attr);
-	if (rc) {
-		__atomic_sub_fetch(&l->posts, 1, __ATOMIC_RELAXED);
-		channel_unref(l->chan);
-		free(o);
-		return stage_error_errno(err, rc, "starting a helper thread");
+	pthread_mutex_lock(&c->lock);
+	for (tail = &c->jobs; *tail; tail = &(*tail)->next)
+		;
+	*tail = o;
+	/* Each job may block indefinitely (a slow reader of our output), so a
+	 * job never waits behind another: without an idle helper, start one. */
+	spawn = c->idle == 0;
+	if (spawn)
+		c->refs++;
+	else
+		c->idle--;
+	pthread_cond_signal(&c->work);
+	pthread_mutex_unlock(&c->lock);
+	if (spawn) {
+		pthread_attr_t attr;
+		pthread_t t;
+		int rc;
+
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 64 << 10);
+		rc = pthread_create(&t, &attr, helper_main, c);
+		pthread_attr_destroy(&attr);
+		if (rc) {
+			pthread_mutex_lock(&c->lock);
+			*tail = NULL;
+			c->refs--;
+			pthread_mutex_unlock(&c->lock);
+			op->offloaded = false;
+			__atomic_sub_fetch(&l->posts, 1, __ATOMIC_RELAXED);
+			free(o);
+			return stage_error_errno(err, rc, "starting a helper thread");
+		}
 	}
 	return 0;
 }
@@ -481,6 +531,7 @@ int stage_loop_new(stage_loop **out, stage_error *err)
 		return stage_error_errno(err, e, "eventfd");
 	}
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->work, NULL);
 	l->chan = c;
 	l->be = choose(getenv("PIPESTAGE_IO"), l, err);
 	if (!l->be || start_wake(l, err) < 0) {
@@ -521,9 +572,28 @@ void stage_loop_free(stage_loop *l)
 			break;
 	pthread_mutex_lock(&l->chan->lock);
 	l->chan->closed = true;
+	pthread_cond_broadcast(&l->chan->work);
 	pthread_mutex_unlock(&l->chan->lock);
 	l->be->release(l);
 	channel_unref(l->chan);
 	free(l->inflight.bits);
 	free(l);
+}
+
+static stage_loop *io_loop;
+
+static void free_io_loop(void)
+{
+	stage_loop_free(io_loop);
+	io_loop = NULL;
+}
+
+stage_loop *stage_io_loop(stage_error *err)
+{
+	if (!io_loop) {
+		if (stage_loop_new(&io_loop, err) < 0)
+			return NULL;
+		atexit(free_io_loop);
+	}
+	return io_loop;
 }

@@ -1,119 +1,198 @@
-/* Buffered writing to a file descriptor. Small pieces (text rows, message
- * headers) collect in the buffer; large bodies go out with writev straight
- * from the caller's memory. EPIPE means downstream closed: not a failure. */
+/* Buffered writing to a file descriptor through the event loop, with
+ * write-behind: a filled buffer (or a record batch body, kept alive by a
+ * batch reference) is handed to the loop and the caller goes on working
+ * while it drains. One write is in flight at a time, which keeps the bytes
+ * in order. EPIPE means downstream closed: not a failure. */
 #include <errno.h>
-#include <limits.h>
-#include <sys/uio.h>
-
-#ifndef IOV_MAX
-#define IOV_MAX 1024
-#endif
-#include <poll.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "stage_internal.h"
+#include "stage_loop.h"
 
 #define SINK_BUFFER (1u << 20)
-#define SINK_MAX_IOV 64
+#define SINK_MAX_IOV 1024
+
+struct inflight {
+	bool active, done;
+	int64_t result;
+	size_t len;
+	stage_batch *keep;
+};
 
 struct stage_sink {
-	int fd;
-	uint8_t *buf;
-	size_t cap, len;
+	int fd;          /* -1: a memory sink, whose buffer only grows */
+	stage_loop *loop;
+	uint8_t *buf[2]; /* buf[cur] fills while the other may be in flight */
+	size_t cap[2];
+	int cur;
+	size_t len;
 	uint64_t written;
+	struct inflight out;
 };
 
 stage_sink *stage_sink_new(int fd, stage_error *err)
 {
 	stage_sink *s = calloc(1, sizeof(*s));
 
-	if (!s || !(s->buf = malloc(SINK_BUFFER))) {
-		free(s);
-		stage_error_oom(err, "output buffer");
-		return NULL;
-	}
-	s->fd = fd;
-	s->cap = SINK_BUFFER;
-	return s;
-}
-
-void stage_sink_free(stage_sink *s)
-{
 	if (!s)
-		return;
-	free(s->buf);
+		goto oom;
+	for (int i = 0; i < 2; i++) {
+		s->buf[i] = malloc(SINK_BUFFER);
+		s->cap[i] = SINK_BUFFER;
+		if (!s->buf[i])
+			goto oom;
+	}
+	s->loop = stage_io_loop(err);
+	if (!s->loop)
+		goto fail;
+	s->fd = fd;
+	return s;
+oom:
+	stage_error_oom(err, "output buffer");
+fail:
+	if (s) {
+		free(s->buf[0]);
+		free(s->buf[1]);
+	}
 	free(s);
+	return NULL;
 }
 
-static int write_failed(int errnum, stage_error *err)
+static void on_written(void *arg, int64_t result)
 {
-	if (errnum == EPIPE) {
+	struct inflight *o = arg;
+
+	o->result = result;
+	o->done = true;
+}
+
+/* Waits for the write in flight; its error, if any, is reported now. */
+static int settle(stage_sink *s, stage_error *err)
+{
+	struct inflight *o = &s->out;
+
+	if (!o->active)
+		return 0;
+	while (!o->done)
+		if (stage_loop_run_once(s->loop, -1, err) < 0)
+			return -1;
+	o->active = false;
+	stage_batch_free(o->keep);
+	o->keep = NULL;
+	if (o->result >= 0) {
+		s->written += (uint64_t)o->result;
+		return 0;
+	}
+	if (o->result == -EPIPE) {
 		stage_error_set(err, STAGE_EXIT_OK, "downstream closed");
 		err->downstream_closed = true;
 		return -1;
 	}
-	return stage_error_errno(err, errnum, "write");
+	return stage_error_errno(err, (int)-o->result, "write");
 }
 
-/* Writes the whole vector, resubmitting after short writes. iov is consumed. */
-static int write_all(stage_sink *s, struct iovec *iov, int n, stage_error *err)
+/* Starts writing iov (after the previous write finished). When the first
+ * entry is our own buffer, the other buffer becomes the current one. */
+static int submit(stage_sink *s, const struct iovec *iov, int n, bool own_buffer,
+                  stage_batch *keep, stage_error *err)
 {
-	while (n > 0) {
-		ssize_t w = writev(s->fd, iov, n < IOV_MAX ? n : IOV_MAX);
+	struct inflight *o = &s->out;
 
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				struct pollfd p = {.fd = s->fd, .events = POLLOUT};
-
-				poll(&p, 1, -1);
-				continue;
-			}
-			return write_failed(errno, err);
-		}
-		s->written += (uint64_t)w;
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
+	if (settle(s, err) < 0)
+		return -1;
+	*o = (struct inflight){.active = true, .keep = keep ? stage_batch_ref(keep) : NULL};
+	for (int i = 0; i < n; i++)
+		o->len += iov[i].iov_len;
+	if (stage_loop_writev(s->loop, s->fd, iov, n, on_written, o, err) < 0) {
+		stage_batch_free(o->keep);
+		*o = (struct inflight){0};
+		return -1;
+	}
+	if (own_buffer) {
+		s->cur ^= 1;
+		s->len = 0;
 	}
 	return 0;
 }
 
+stage_sink *stage__sink_new_memory(stage_error *err)
+{
+	stage_sink *s = calloc(1, sizeof(*s));
+
+	if (!s || !(s->buf[0] = malloc(SINK_BUFFER))) {
+		free(s);
+		stage_error_oom(err, "output buffer");
+		return NULL;
+	}
+	s->cap[0] = SINK_BUFFER;
+	s->fd = -1;
+	return s;
+}
+
+int stage__sink_take(stage_sink *s, uint8_t **p, size_t *n, stage_error *err)
+{
+	uint8_t *fresh = malloc(SINK_BUFFER);
+
+	if (!fresh)
+		return stage_error_oom(err, "output buffer");
+	*p = s->buf[0];
+	*n = s->len;
+	s->buf[0] = fresh;
+	s->cap[0] = SINK_BUFFER;
+	s->len = 0;
+	return 0;
+}
+
+int stage_sink_push(stage_sink *s, stage_error *err)
+{
+	struct iovec v = {.iov_base = s->buf[s->cur], .iov_len = s->len};
+
+	if (s->len == 0 || s->fd < 0)
+		return 0;
+	return submit(s, &v, 1, true, NULL, err);
+}
+
 int stage_sink_flush(stage_sink *s, stage_error *err)
 {
-	struct iovec v = {.iov_base = s->buf, .iov_len = s->len};
+	if (stage_sink_push(s, err) < 0)
+		return -1;
+	return settle(s, err);
+}
 
-	if (s->len == 0)
-		return 0;
-	s->len = 0;
-	return write_all(s, &v, 1, err);
+void stage_sink_free(stage_sink *s)
+{
+	stage_error ignored;
+
+	if (!s)
+		return;
+	if (s->fd >= 0)
+		settle(s, &ignored);
+	free(s->buf[0]);
+	free(s->buf[1]);
+	free(s);
 }
 
 char *stage_sink_reserve(stage_sink *s, size_t n, stage_error *err)
 {
-	if (n > s->cap - s->len) {
-		if (stage_sink_flush(s, err) < 0)
+	if (n > s->cap[s->cur] - s->len) {
+		size_t want = s->fd < 0 ? s->len + n : n;
+
+		if (stage_sink_push(s, err) < 0)
 			return NULL;
-		if (n > s->cap) {
-			uint8_t *nb = realloc(s->buf, n);
+		if (want > s->cap[s->cur]) {
+			if (s->fd < 0 && want < 2 * s->cap[s->cur])
+				want = 2 * s->cap[s->cur];
+			uint8_t *nb = realloc(s->buf[s->cur], want);
 
 			if (!nb) {
 				stage_error_oom(err, "output buffer");
 				return NULL;
 			}
-			s->buf = nb;
-			s->cap = n;
+			s->buf[s->cur] = nb;
+			s->cap[s->cur] = want;
 		}
 	}
-	return (char *)s->buf + s->len;
+	return (char *)s->buf[s->cur] + s->len;
 }
 
 void stage_sink_commit(stage_sink *s, size_t n)
@@ -125,47 +204,61 @@ int stage_sink_write(stage_sink *s, const void *p, size_t n, stage_error *err)
 {
 	struct iovec v = {.iov_base = (void *)p, .iov_len = n};
 
-	if (n <= s->cap - s->len) {
-		memcpy(s->buf + s->len, p, n);
-		s->len += n;
-		return 0;
-	}
 	return stage_sink_writev(s, &v, 1, err);
+}
+
+static size_t total_len(const struct iovec *iov, int n)
+{
+	size_t total = 0;
+
+	for (int i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	return total;
+}
+
+static int copy_in(stage_sink *s, const struct iovec *iov, int n, stage_error *err)
+{
+	char *o = stage_sink_reserve(s, total_len(iov, n), err);
+
+	if (!o)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (iov[i].iov_len)
+			memcpy(o, iov[i].iov_base, iov[i].iov_len);
+		o += iov[i].iov_len;
+	}
+	s->len += total_len(iov, n);
+	return 0;
 }
 
 int stage_sink_writev(stage_sink *s, const struct iovec *iov, int n, stage_error *err)
 {
-	struct iovec v[SINK_MAX_IOV + 1];
-	size_t total = 0;
+	if (total_len(iov, n) <= s->cap[s->cur] - s->len || s->fd < 0)
+		return copy_in(s, iov, n, err);
+	/* The caller's memory is only ours during the call: write and wait. */
+	if (stage_sink_push(s, err) < 0 || submit(s, iov, n, false, NULL, err) < 0)
+		return -1;
+	return settle(s, err);
+}
+
+int stage_sink_writev_keep(stage_sink *s, const struct iovec *iov, int n, int ncopy,
+                           stage_batch *keep, stage_error *err)
+{
+	struct iovec v[SINK_MAX_IOV];
 	int k = 0;
 
-	for (int i = 0; i < n; i++)
-		total += iov[i].iov_len;
-	if (total <= s->cap - s->len) {
-		for (int i = 0; i < n; i++) {
-			if (iov[i].iov_len)
-				memcpy(s->buf + s->len, iov[i].iov_base, iov[i].iov_len);
-			s->len += iov[i].iov_len;
-		}
-		return 0;
-	}
-	if (s->len) {
-		v[k].iov_base = s->buf;
-		v[k++].iov_len = s->len;
-		s->len = 0;
-	}
-	for (int i = 0; i < n; i++) {
-		if (k == SINK_MAX_IOV + 1) {
-			if (write_all(s, v, k, err) < 0)
-				return -1;
-			k = 0;
-		}
+	if (total_len(iov, n) <= s->cap[s->cur] - s->len || n - ncopy >= SINK_MAX_IOV)
+		return n - ncopy >= SINK_MAX_IOV ? stage_sink_writev(s, iov, n, err)
+		                                 : copy_in(s, iov, n, err);
+	if (copy_in(s, iov, ncopy, err) < 0)
+		return -1;
+	v[k++] = (struct iovec){.iov_base = s->buf[s->cur], .iov_len = s->len};
+	for (int i = ncopy; i < n; i++)
 		v[k++] = iov[i];
-	}
-	return write_all(s, v, k, err);
+	return submit(s, v, k, true, keep, err);
 }
 
 uint64_t stage_sink_offset(const stage_sink *s)
 {
-	return s->written + s->len;
+	return s->written + (s->out.active ? s->out.len : 0) + s->len;
 }

@@ -53,6 +53,9 @@ typedef struct stage_output stage_output;
 /* AUTO resolves to a table when fd is a terminal and to Arrow otherwise. */
 int stage_output_open(stage_output **out, int fd, stage_out_format format,
                       const stage_schema *s, stage_error *err);
+/* Text formats other than table then format on `workers` threads (<= 0:
+ * one per online CPU), output order unchanged. */
+int stage_output_set_workers(stage_output *o, int workers, stage_error *err);
 int stage_output_write(stage_output *o, const stage_batch *b, stage_error *err);
 int stage_output_finish(stage_output *o, stage_error *err);
 /* Tells downstream that this stage failed (Arrow: an error batch; text: the
@@ -74,6 +77,7 @@ typedef struct stage_cli {
 	const char *prog;
 	stage_input_opts in;
 	stage_out_format out;
+	int workers; /* -j: 0 means one per online CPU */
 	int verbose;
 	bool quiet;
 	bool stats;
@@ -92,9 +96,12 @@ enum stage_cli_option {
 	STAGE_OPT_STATS,
 	STAGE_OPT_HELP,
 	STAGE_OPT_VERSION,
+	STAGE_OPT_JOBS = 'j',
 };
 
-/* getopt_long entries for the common options; end a stage's table with them. */
+/* getopt_long entries for the common options; end a stage's table with them,
+ * and put STAGE_CLI_SHORT_OPTIONS in its short option string. */
+#define STAGE_CLI_SHORT_OPTIONS "vj:"
 #define STAGE_CLI_LONG_OPTIONS \
 	{"in", required_argument, NULL, STAGE_OPT_IN}, \
 	{"out", required_argument, NULL, STAGE_OPT_OUT}, \
@@ -107,6 +114,7 @@ enum stage_cli_option {
 	{"quiet", no_argument, NULL, STAGE_OPT_QUIET}, \
 	{"stats", no_argument, NULL, STAGE_OPT_STATS}, \
 	{"verbose", no_argument, NULL, 'v'}, \
+	{"jobs", required_argument, NULL, 'j'}, \
 	{"help", no_argument, NULL, STAGE_OPT_HELP}, \
 	{"version", no_argument, NULL, STAGE_OPT_VERSION}, \
 	{NULL, 0, NULL, 0}
@@ -125,6 +133,8 @@ void stage_cli_print_version(const stage_cli *cli);
 /* Prints "prog: message" for a failed err and returns the exit status: 0
  * when err is NULL or downstream closed. */
 int stage_cli_exit(const stage_cli *cli, const stage_error *err);
+/* With -v, says which I/O backend runs and why io_uring does not, if so. */
+void stage_cli_note_io(const stage_cli *cli);
 /* Prints a warning line "prog: warning: ..." unless --quiet. */
 void stage_cli_warn(const stage_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -21,6 +21,14 @@ int stage__buf_reserve(stage__buf *b, size_t extra, stage_error *err);
 int stage__buf_append(stage__buf *b, const void *p, size_t n, stage_error *err);
 void stage__buf_release(stage__buf *b);
 
+/* A sink that collects bytes in memory (for formatting on worker threads);
+ * take hands out what it holds (malloc'd, the caller frees) and empties it. */
+stage_sink *stage__sink_new_memory(stage_error *err);
+int stage__sink_take(stage_sink *s, uint8_t **p, size_t *n, stage_error *err);
+
+/* A text writer that writes rows only: its header is someone else's. */
+void stage__text_writer_rows_only(stage_text_writer *w);
+
 /* True when [p, p+n) is valid UTF-8. */
 int stage__utf8_valid(const uint8_t *p, size_t n);
 

@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 
 #include "stage_error.h"
+#include "stage_record.h"
 
 /* Longest run of bytes a source will buffer for one peek (a text line, a
  * flatbuffer message header). */
@@ -55,8 +56,17 @@ char *stage_sink_reserve(stage_sink *s, size_t n, stage_error *err);
 /* Commits n bytes written into the last reservation. */
 void stage_sink_commit(stage_sink *s, size_t n);
 int stage_sink_write(stage_sink *s, const void *p, size_t n, stage_error *err);
-/* Buffered bytes first, then the vector, without copying large parts. */
+/* Buffered bytes first, then the vector, without copying large parts; the
+ * memory is the caller's again when this returns. */
 int stage_sink_writev(stage_sink *s, const struct iovec *iov, int n, stage_error *err);
+/* Like stage_sink_writev, but returns while the write is still going on:
+ * iov[0 .. ncopy) is copied, the rest lies in memory that `keep` owns (or
+ * in static memory), and the sink holds a reference to keep until done. */
+int stage_sink_writev_keep(stage_sink *s, const struct iovec *iov, int n, int ncopy,
+                           stage_batch *keep, stage_error *err);
+/* Starts writing what is buffered and returns (write-behind). */
+int stage_sink_push(stage_sink *s, stage_error *err);
+/* Writes everything and waits until the descriptor took it. */
 int stage_sink_flush(stage_sink *s, stage_error *err);
 /* Bytes written through the sink so far. */
 uint64_t stage_sink_offset(const stage_sink *s);

@@ -25,6 +25,10 @@ typedef struct stage_loop stage_loop;
  * (see revents), or a negative errno. */
 typedef void (*stage_loop_cb)(void *arg, int64_t result);
 
+/* The process's loop, which stage_source and stage_sink use: made at the
+ * first use (so after any fork) and freed, drained, at exit. */
+stage_loop *stage_io_loop(stage_error *err);
+
 /* Reads PIPESTAGE_IO. AUTO falls back to epoll silently (the reason is in
  * stage_loop_note()); a forced "uring" that cannot start fails with status
  * USAGE and says how to fix it. */

@@ -79,6 +79,11 @@ int stage_text_writer_write(stage_text_writer *w, const stage_batch *b, stage_er
 	return w->ops->write(w, b, err);
 }
 
+void stage__text_writer_rows_only(stage_text_writer *w)
+{
+	w->started = true;
+}
+
 int stage_text_writer_finish(stage_text_writer *w, stage_error *err)
 {
 	return w->ops->finish(w, err);

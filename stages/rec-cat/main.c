@@ -35,7 +35,7 @@ static int parse_args(int argc, char **argv, stage_cli *cli, struct options *o,
 	};
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "c:v", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:" STAGE_CLI_SHORT_OPTIONS, longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			o->columns = optarg;
@@ -215,6 +215,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &cli, &o, &err) < 0 ||
 	    stage_input_open(&in, 0, &cli.in, &err) < 0)
 		goto done;
+	stage_cli_note_io(&cli);
 	if (o.schema) {
 		failed = print_schema(&cli, stage_input_schema(in), &err) < 0;
 		goto done;
@@ -224,7 +225,8 @@ int main(int argc, char **argv)
 		goto done;
 	schema = cols ? project_schema(stage_input_schema(in), cols, ncols, &err)
 	              : stage_schema_copy(stage_input_schema(in), &err);
-	if (!schema || stage_output_open(&out, 1, cli.out, schema, &err) < 0)
+	if (!schema || stage_output_open(&out, 1, cli.out, schema, &err) < 0 ||
+	    stage_output_set_workers(out, cli.workers, &err) < 0)
 		goto done;
 	if (copy_rows(in, out, cols, ncols, o.head, &rows, &err) < 0) {
 		if (!err.downstream_closed) {
