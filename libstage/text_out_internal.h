@@ -46,8 +46,5 @@ char *stage__tout_hex(char *o, const uint8_t *p, size_t n);
 /* Writes the hex of p[0..n) through the sink, in pieces. */
 int stage__tout_put_hex(stage_sink *k, const uint8_t *p, size_t n, stage_error *err);
 
-/* Length of the well-formed UTF-8 sequence that starts p[0..n) (n > 0),
- * or 0 when p[0] does not start one. */
-size_t stage__tout_utf8_seq(const uint8_t *p, size_t n);
 
 #endif

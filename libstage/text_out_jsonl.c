@@ -43,7 +43,7 @@ static size_t json_escape_piece(char *o, const uint8_t *p, size_t n, size_t *i, 
 		uint8_t c = p[k];
 
 		if (c >= 0x80) {
-			size_t len = stage__tout_utf8_seq(p + k, n - k);
+			size_t len = stage__utf8_seq(p + k, n - k);
 
 			if (len == 0) {
 				memcpy(o, "\xef\xbf\xbd", 3);

@@ -48,7 +48,7 @@ static size_t text_unit(const uint8_t *p, size_t n, char *u, size_t *ulen)
 		*ulen = 2;
 		return 1;
 	}
-	seq = c >= 0x80 ? stage__tout_utf8_seq(p, n) : 0;
+	seq = c >= 0x80 ? stage__utf8_seq(p, n) : 0;
 	if (seq == 2 && c == 0xc2 && p[1] < 0xa0) {
 		memcpy(u, "\\u00", 4);
 		u[4] = hex[p[1] >> 4];

@@ -3,11 +3,45 @@
  * (no overlongs, no surrogates, nothing past U+10FFFF). */
 #include "stage_internal.h"
 
+size_t stage__utf8_seq(const uint8_t *p, size_t n)
+{
+	uint8_t c = p[0], lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else {
+		return 0;
+	}
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t k = 2; k < len; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
 int stage__utf8_valid(const uint8_t *p, size_t n)
 {
 	size_t i = 0;
 
 	while (i < n) {
+		size_t len;
+
 		if (i + 8 <= n) {
 			uint64_t w;
 
@@ -17,35 +51,9 @@ int stage__utf8_valid(const uint8_t *p, size_t n)
 				continue;
 			}
 		}
-		uint8_t c = p[i];
-		size_t len;
-		uint8_t lo = 0x80, hi = 0xbf;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			len = 2;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			len = 3;
-			if (c == 0xe0)
-				lo = 0xa0;
-			else if (c == 0xed)
-				hi = 0x9f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			len = 4;
-			if (c == 0xf0)
-				lo = 0x90;
-			else if (c == 0xf4)
-				hi = 0x8f;
-		} else {
+		len = stage__utf8_seq(p + i, n - i);
+		if (!len)
 			return 0;
-		}
-		if (n - i < len || p[i + 1] < lo || p[i + 1] > hi)
-			return 0;
-		for (size_t k = 2; k < len; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
 		i += len;
 	}
 	return 1;
