@@ -523,6 +523,9 @@ static int narrow_offsets(stage_array *a, const stage_field *f, struct buf_view 
 
 static int check_utf8(const stage_array *a, const stage_field *f, stage_error *err)
 {
+	/* Mostly ASCII in practice: one pass over all the bytes settles it. */
+	if (stage__ascii(a->values, (size_t)a->offsets[a->length]))
+		return 0;
 	for (int64_t i = 0; i < a->length; i++)
 		if (!stage_array_is_null(a, i) &&
 		    !stage__utf8_valid((const uint8_t *)a->values + a->offsets[i],
@@ -606,19 +609,22 @@ static int decode_batch(stage_ipc_reader *r, uint8_t *body, stage_batch **out, s
 
 	for (size_t i = 0; i < s->ncols; i++)
 		need += stage_type_is_varwidth(s->fields[i].type) ? 3 : 2;
-	if (h->length < 0)
-		return bad(err, "negative batch length%s", "");
-	if (h->nnodes != s->ncols)
-		return stage_error_set(err, STAGE_EXIT_BAD_INPUT,
-		                       "batch has %u field nodes, schema has %zu columns", h->nnodes,
-		                       s->ncols);
-	if (h->nbuffers != need)
+	if (h->length < 0 || h->nnodes != s->ncols || h->nbuffers != need) {
+		free(body);
+		if (h->length < 0)
+			return bad(err, "negative batch length%s", "");
+		if (h->nnodes != s->ncols)
+			return stage_error_set(err, STAGE_EXIT_BAD_INPUT,
+			                       "batch has %u field nodes, schema has %zu columns",
+			                       h->nnodes, s->ncols);
 		return stage_error_set(err, STAGE_EXIT_BAD_INPUT,
 		                       "batch has %u buffers, schema needs %zu", h->nbuffers, need);
+	}
 	views = malloc((need + 1) * sizeof(*views));
 	b = stage_batch_new(s->ncols, err);
 	if (!views || !b) {
 		free(views);
+		free(body);
 		stage_batch_free(b);
 		return stage_error_oom(err, "batch");
 	}

@@ -32,6 +32,8 @@ void stage__text_writer_rows_only(stage_text_writer *w);
 /* Length of the well-formed UTF-8 sequence that starts p[0..n) (n > 0),
  * or 0 when p[0] does not start one. */
 size_t stage__utf8_seq(const uint8_t *p, size_t n);
+/* True when [p, p+n) is all ASCII (fast: checks 32 bytes a step). */
+int stage__ascii(const uint8_t *p, size_t n);
 /* True when [p, p+n) is valid UTF-8. */
 int stage__utf8_valid(const uint8_t *p, size_t n);
 

@@ -3,6 +3,23 @@
  * (no overlongs, no surrogates, nothing past U+10FFFF). */
 #include "stage_internal.h"
 
+int stage__ascii(const uint8_t *p, size_t n)
+{
+	uint64_t acc = 0, w[4];
+	size_t i = 0;
+
+	/* Four words per step: the compiler keeps them in one vector register. */
+	for (; i + 32 <= n; i += 32) {
+		memcpy(w, p + i, 32);
+		acc |= w[0] | w[1] | w[2] | w[3];
+		if (acc & 0x8080808080808080ull)
+			return 0;
+	}
+	for (; i < n; i++)
+		acc |= p[i];
+	return !(acc & 0x8080808080808080ull) && !(acc & 0x80);
+}
+
 size_t stage__utf8_seq(const uint8_t *p, size_t n)
 {
 	uint8_t c = p[0], lo = 0x80, hi = 0xbf;
