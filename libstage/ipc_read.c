@@ -609,10 +609,15 @@ static int decode_batch(stage_ipc_reader *r, uint8_t *body, stage_batch **out, s
 
 	for (size_t i = 0; i < s->ncols; i++)
 		need += stage_type_is_varwidth(s->fields[i].type) ? 3 : 2;
-	if (h->length < 0 || h->nnodes != s->ncols || h->nbuffers != need) {
+	/* Columns bound a batch's length by their buffers; without columns only
+	 * this cap does. */
+	if (h->length < 0 || h->length > INT32_MAX || h->nnodes != s->ncols ||
+	    h->nbuffers != need) {
 		free(body);
-		if (h->length < 0)
-			return bad(err, "negative batch length%s", "");
+		if (h->length < 0 || h->length > INT32_MAX)
+			return stage_error_set(err, STAGE_EXIT_BAD_INPUT,
+			                       "batch length %lld out of range (0 to %d)",
+			                       (long long)h->length, INT32_MAX);
 		if (h->nnodes != s->ncols)
 			return stage_error_set(err, STAGE_EXIT_BAD_INPUT,
 			                       "batch has %u field nodes, schema has %zu columns",
