@@ -41,7 +41,11 @@ int stage_input_open(stage_input **out, int fd, const stage_input_opts *o, stage
 		const uint8_t *p;
 		size_t avail;
 
-		got = stage_source_peek(in->src, 4, err);
+		/* One byte tells text from Arrow (0xff starts its marker); wait for
+		 * four only then, so a short first line is not held back. */
+		got = stage_source_peek(in->src, 1, err);
+		if (got > 0 && *stage_source_data(in->src, &avail) == 0xff)
+			got = stage_source_peek(in->src, 4, err);
 		if (got < 0)
 			goto fail;
 		p = stage_source_data(in->src, &avail);
@@ -91,6 +95,14 @@ int stage_input_next(stage_input *in, stage_batch **out, stage_error *err)
 	if (in->text)
 		return stage_text_reader_next(in->text, out, err);
 	return 0;
+}
+
+bool stage_input_idle(const stage_input *in)
+{
+	size_t avail;
+
+	stage_source_data(in->src, &avail);
+	return avail == 0 && stage_source_drained(in->src);
 }
 
 bool stage_input_is_arrow(const stage_input *in)

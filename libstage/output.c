@@ -28,6 +28,7 @@ struct stage_output {
 	struct formatter *fmt;
 	int nfmt;
 	bool header_done;
+	const stage_input *input; /* when it goes idle, formatted rows go out */
 };
 
 int stage_output_open(stage_output **out, int fd, stage_out_format format,
@@ -107,12 +108,12 @@ int stage_output_set_workers(stage_output *o, int workers, stage_error *err)
 	return stage_pool_new(&o->pool, workers, true, format_batch, o->fmt, err);
 }
 
-/* Writes the oldest formatted batch. */
-static int drain_one(stage_output *o, stage_error *err)
+/* Writes the oldest formatted batch: waiting for it, or only when ready. */
+static int drain_one(stage_output *o, bool wait, stage_error *err)
 {
 	void *r = NULL;
 	struct chunk *c;
-	int rc = stage_pool_take(o->pool, &r, err);
+	int rc = wait ? stage_pool_take(o->pool, &r, err) : stage_pool_try_take(o->pool, &r, err);
 
 	if (rc <= 0)
 		return rc;
@@ -120,7 +121,20 @@ static int drain_one(stage_output *o, stage_error *err)
 	rc = stage_sink_write(o->sink, c->p, c->n, err);
 	free(c->p);
 	free(c);
-	return rc < 0 ? -1 : stage_sink_push(o->sink, err);
+	return rc < 0 ? -1 : stage_sink_push(o->sink, err) < 0 ? -1 : 1;
+}
+
+static int drain_all(stage_output *o, stage_error *err)
+{
+	while (o->pool && stage_pool_pending(o->pool))
+		if (drain_one(o, true, err) < 0)
+			return -1;
+	return stage_sink_push(o->sink, err);
+}
+
+void stage_output_set_input(stage_output *o, const stage_input *in)
+{
+	o->input = in;
 }
 
 /* The header, where the format has one, goes out through the main writer,
@@ -153,9 +167,18 @@ static int write_parallel(stage_output *o, stage_batch *b, stage_error *err)
 		o->header_done = true;
 	}
 	while (stage_pool_full(o->pool))
-		if (drain_one(o, err) < 0)
+		if (drain_one(o, true, err) < 0)
 			return -1;
-	return stage_pool_submit(o->pool, stage_batch_ref(b), err);
+	if (stage_pool_submit(o->pool, stage_batch_ref(b), err) < 0)
+		return -1;
+	/* What is done goes out now; when the input went idle, everything
+	 * goes out, so a trickle of rows is not held back by the pool. */
+	for (int rc; (rc = drain_one(o, false, err)) != 0;)
+		if (rc < 0)
+			return -1;
+	if (o->input && stage_input_idle(o->input))
+		return drain_all(o, err);
+	return 0;
 }
 
 /* Each batch leaves at once: batches are large when input is plentiful, and
@@ -176,10 +199,7 @@ int stage_output_finish(stage_output *o, stage_error *err)
 {
 	if (o->ipc)
 		return stage_ipc_writer_finish(o->ipc, err);
-	while (o->pool && stage_pool_pending(o->pool))
-		if (drain_one(o, err) < 0)
-			return -1;
-	if (stage_text_writer_finish(o->text, err) < 0)
+	if (drain_all(o, err) < 0 || stage_text_writer_finish(o->text, err) < 0)
 		return -1;
 	return stage_sink_flush(o->sink, err);
 }
@@ -190,9 +210,8 @@ int stage_output_fail(stage_output *o, const char *stage, const char *message,
 	if (o->ipc)
 		return stage_ipc_writer_fail(o->ipc, stage, message, err);
 	/* Rows already accepted still go out, then the text simply stops. */
-	while (o->pool && stage_pool_pending(o->pool))
-		if (drain_one(o, err) < 0)
-			return -1;
+	if (drain_all(o, err) < 0)
+		return -1;
 	return stage_sink_flush(o->sink, err);
 }
 

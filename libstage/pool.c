@@ -170,7 +170,7 @@ static struct slot *ready_slot(stage_pool *p)
 	return s;
 }
 
-int stage_pool_take(stage_pool *p, void **result, stage_error *err)
+static int take(stage_pool *p, bool wait, void **result, stage_error *err)
 {
 	struct slot *s;
 	int rc;
@@ -178,8 +178,13 @@ int stage_pool_take(stage_pool *p, void **result, stage_error *err)
 	if (p->pending == 0)
 		return 0;
 	pthread_mutex_lock(&p->lock);
-	while (!(s = ready_slot(p)))
+	while (!(s = ready_slot(p))) {
+		if (!wait) {
+			pthread_mutex_unlock(&p->lock);
+			return 0;
+		}
 		pthread_cond_wait(&p->done, &p->lock);
+	}
 	*result = s->result;
 	rc = s->rc;
 	if (rc < 0 && err)
@@ -189,6 +194,16 @@ int stage_pool_take(stage_pool *p, void **result, stage_error *err)
 	p->pending--;
 	pthread_mutex_unlock(&p->lock);
 	return rc < 0 ? -1 : 1;
+}
+
+int stage_pool_take(stage_pool *p, void **result, stage_error *err)
+{
+	return take(p, true, result, err);
+}
+
+int stage_pool_try_take(stage_pool *p, void **result, stage_error *err)
+{
+	return take(p, false, result, err);
 }
 
 void stage_pool_free(stage_pool *p)

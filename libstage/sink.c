@@ -131,14 +131,14 @@ stage_sink *stage__sink_new_memory(stage_error *err)
 
 int stage__sink_take(stage_sink *s, uint8_t **p, size_t *n, stage_error *err)
 {
-	uint8_t *fresh = malloc(SINK_BUFFER);
+	/* The next batch likely needs as much room as this one did. */
+	uint8_t *fresh = malloc(s->cap[0]);
 
 	if (!fresh)
 		return stage_error_oom(err, "output buffer");
 	*p = s->buf[0];
 	*n = s->len;
 	s->buf[0] = fresh;
-	s->cap[0] = SINK_BUFFER;
 	s->len = 0;
 	return 0;
 }

@@ -41,6 +41,9 @@ int stage_input_open(stage_input **out, int fd, const stage_input_opts *o, stage
 const stage_schema *stage_input_schema(const stage_input *in);
 /* Returns 1 with a batch (caller frees it), 0 at end, -1 on error. */
 int stage_input_next(stage_input *in, stage_batch **out, stage_error *err);
+/* True when everything read so far is consumed and the writer upstream has
+ * gone quiet: a stage should let its results out now. */
+bool stage_input_idle(const stage_input *in);
 /* True when the input is an Arrow stream. */
 bool stage_input_is_arrow(const stage_input *in);
 /* A warning to print at the end (values that became null), or NULL. */
@@ -56,6 +59,9 @@ int stage_output_open(stage_output **out, int fd, stage_out_format format,
 /* Text formats other than table then format on `workers` threads (<= 0:
  * one per online CPU), output order unchanged. */
 int stage_output_set_workers(stage_output *o, int workers, stage_error *err);
+/* Formatted rows held by the workers go out as soon as `in` goes idle, so
+ * rows trickling in are not held back (the input must outlive the output). */
+void stage_output_set_input(stage_output *o, const stage_input *in);
 int stage_output_write(stage_output *o, const stage_batch *b, stage_error *err);
 int stage_output_finish(stage_output *o, stage_error *err);
 /* Tells downstream that this stage failed (Arrow: an error batch; text: the

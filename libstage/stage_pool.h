@@ -32,6 +32,9 @@ int stage_pool_submit(stage_pool *p, void *item, stage_error *err);
  * flight, -1 when that item's job failed (its error is in err; its result,
  * if any, is in *result for the caller to free). */
 int stage_pool_take(stage_pool *p, void **result, stage_error *err);
+/* Like stage_pool_take, but returns 0 at once when the next result is not
+ * ready yet. */
+int stage_pool_try_take(stage_pool *p, void **result, stage_error *err);
 /* Items submitted and not yet taken. */
 size_t stage_pool_pending(const stage_pool *p);
 /* Stops the workers; results not taken are dropped (not freed). */

@@ -228,6 +228,7 @@ int main(int argc, char **argv)
 	if (!schema || stage_output_open(&out, 1, cli.out, schema, &err) < 0 ||
 	    stage_output_set_workers(out, cli.workers, &err) < 0)
 		goto done;
+	stage_output_set_input(out, in);
 	if (copy_rows(in, out, cols, ncols, o.head, &rows, &err) < 0) {
 		if (!err.downstream_closed) {
 			stage_error ignored;

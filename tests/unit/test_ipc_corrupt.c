@@ -887,7 +887,8 @@ START_TEST(hostile_batches)
 		expect_bad(&s, what, want); \
 	} while (0)
 
-	CASE("negative batch length", "negative batch length", bb.b.length = -1);
+	CASE("negative batch length", "batch length -1 out of range", bb.b.length = -1);
+	CASE("batch length past 2^31", "out of range", bb.b.length = (int64_t)1 << 40);
 	CASE("node length differs", "length differs", bb.nodes[0] = 3);
 	CASE("huge node length", "length differs", bb.nodes[2] = INT64_MAX);
 	CASE("null count > length", "null count out of range", bb.nodes[1] = 3);
