@@ -1,5 +1,6 @@
 /* The options every stage shares and the end of every main(): turning a
  * stage_error into a message on stderr and an exit status. */
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +40,11 @@ void stage_cli_init(stage_cli *cli, const char *prog)
 	cli->prog = prog;
 	cli->in.batch_rows = STAGE_DEFAULT_BATCH_ROWS;
 	signal(SIGPIPE, SIG_IGN);
+	/* Batches allocate and free buffers of megabytes all the time; glibc
+	 * would map and unmap each one, and every page fault zeroes memory
+	 * again. Keeping them in the heap reuses the same pages. */
+	mallopt(M_MMAP_THRESHOLD, 256 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 }
 
 int stage_cli_option(stage_cli *cli, int opt, const char *arg, stage_error *err)

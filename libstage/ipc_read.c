@@ -417,6 +417,8 @@ int stage_ipc_reader_open(stage_ipc_reader **out, stage_source *src, stage_error
 	if (!r)
 		return stage_error_oom(err, "reader");
 	r->src = src;
+	/* Message headers are small; bodies are read straight into place. */
+	stage_source_set_read_size(src, 64 << 10);
 	kind = read_message(r, &r->schema, err);
 	if (kind == MSG_SCHEMA) {
 		*out = r;

@@ -23,6 +23,7 @@ struct pending {
 
 struct stage_source {
 	int fd;
+	size_t read_size; /* most bytes one buffered read asks for */
 	stage_loop *loop;
 	uint8_t *buf;
 	size_t cap, start, end;
@@ -48,6 +49,7 @@ stage_source *stage_source_new(int fd, stage_error *err)
 	}
 	s->fd = fd;
 	s->cap = SOURCE_INITIAL_BUFFER;
+	s->read_size = SOURCE_INITIAL_BUFFER;
 	return s;
 }
 
@@ -59,11 +61,18 @@ static void on_read(void *arg, int64_t result)
 	p->done = true;
 }
 
+/* How long input must stay quiet before it counts as idle. A writer that
+ * produces steadily but in small pieces (awk's 4 KiB stdio buffer) leaves
+ * the pipe empty for microseconds between writes; flushing a batch at each
+ * of those would cut bulk data into tiny batches. A few milliseconds tell
+ * the two apart and keep a trickle's latency far below what a person sees. */
+#define SOURCE_IDLE_MS 5
+
 static bool more_ready(int fd)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 
-	return poll(&p, 1, 0) > 0;
+	return poll(&p, 1, SOURCE_IDLE_MS) > 0;
 }
 
 /* Waits for the read in flight and takes in its bytes. Returns the bytes
@@ -98,6 +107,8 @@ static int start_read(stage_source *s, stage_error *err)
 	p->active = true;
 	p->done = false;
 	p->space = s->cap - s->end;
+	if (p->space > s->read_size)
+		p->space = s->read_size;
 	p->id = stage_loop_read(s->loop, s->fd, s->buf + s->end, p->space, on_read, p, err);
 	if (p->id < 0) {
 		p->active = false;
@@ -127,6 +138,11 @@ void stage_source_free(stage_source *s)
 	}
 	free(s->buf);
 	free(s);
+}
+
+void stage_source_set_read_size(stage_source *s, size_t n)
+{
+	s->read_size = n < SOURCE_MIN_AHEAD ? SOURCE_MIN_AHEAD : n;
 }
 
 const uint8_t *stage_source_data(const stage_source *s, size_t *avail)

@@ -23,6 +23,10 @@ typedef struct stage_source stage_source;
 stage_source *stage_source_new(int fd, stage_error *err);
 void stage_source_free(stage_source *s);
 
+/* Caps how much one buffered read (and the read-ahead) asks for. A reader
+ * whose large reads go straight into its own memory (record batch bodies)
+ * sets it small, so little of that data is copied through the buffer. */
+void stage_source_set_read_size(stage_source *s, size_t n);
 /* Buffered bytes not yet consumed. */
 const uint8_t *stage_source_data(const stage_source *s, size_t *avail);
 /* Marks n buffered bytes as consumed (n <= avail). */
