@@ -18,8 +18,8 @@ if [ ! -s "$f" ]; then
 fi
 cat "$f" >/dev/null # into the page cache
 
-bench_compare "-j 2" "'$REC_CAT' -j 2 --out csv < '$f' > /dev/null" \
-              "-j 1" "'$REC_CAT' -j 1 --out csv < '$f' > /dev/null"
+bench_compare "j2" "'$REC_CAT' -j 2 --out csv < '$f' > /dev/null" \
+              "j1" "'$REC_CAT' -j 1 --out csv < '$f' > /dev/null"
 echo
 echo "file: $f ($ROWS rows of 4 float64 columns), $RUNS runs, median"
 awk -v t1="$T1" -v t2="$T2" -v n="$ROWS" 'BEGIN {
