@@ -22,6 +22,8 @@ const char stage_cli_common_help[] =
 	"      --allow-truncated  accept an Arrow stream without end-of-stream marker\n"
 	"      --batch-rows N     rows per record batch (default 65536)\n"
 	"  -j, --jobs N           worker threads (default: one per online CPU)\n"
+	"      --unordered        let batches out as workers finish them, not in\n"
+	"                         input order\n"
 	"  -v, --verbose          say more on stderr (-v: which I/O backend runs)\n"
 	"      --quiet            no warnings or progress\n"
 	"      --stats            rows, bytes and throughput on stderr at the end\n"
@@ -83,6 +85,9 @@ int stage_cli_option(stage_cli *cli, int opt, const char *arg, stage_error *err)
 		return 1;
 	case STAGE_OPT_QUIET:
 		cli->quiet = true;
+		return 1;
+	case STAGE_OPT_UNORDERED:
+		cli->unordered = true;
 		return 1;
 	case STAGE_OPT_STATS:
 		cli->stats = true;

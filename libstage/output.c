@@ -80,7 +80,7 @@ static int format_batch(void *ctx, int worker, void *item, void **result, stage_
 	return 0;
 }
 
-int stage_output_set_workers(stage_output *o, int workers, stage_error *err)
+int stage_output_set_workers(stage_output *o, int workers, bool ordered, stage_error *err)
 {
 	if (workers <= 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -105,7 +105,7 @@ int stage_output_set_workers(stage_output *o, int workers, stage_error *err)
 			return -1;
 		stage__text_writer_rows_only(o->fmt[i].text);
 	}
-	return stage_pool_new(&o->pool, workers, true, format_batch, o->fmt, err);
+	return stage_pool_new(&o->pool, workers, ordered, format_batch, o->fmt, err);
 }
 
 /* Writes the oldest formatted batch: waiting for it, or only when ready. */

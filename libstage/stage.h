@@ -57,8 +57,9 @@ typedef struct stage_output stage_output;
 int stage_output_open(stage_output **out, int fd, stage_out_format format,
                       const stage_schema *s, stage_error *err);
 /* Text formats other than table then format on `workers` threads (<= 0:
- * one per online CPU), output order unchanged. */
-int stage_output_set_workers(stage_output *o, int workers, stage_error *err);
+ * one per online CPU): in input order, or as batches finish when not
+ * ordered (--unordered). */
+int stage_output_set_workers(stage_output *o, int workers, bool ordered, stage_error *err);
 /* Formatted rows held by the workers go out as soon as `in` goes idle, so
  * rows trickling in are not held back (the input must outlive the output). */
 void stage_output_set_input(stage_output *o, const stage_input *in);
@@ -84,6 +85,7 @@ typedef struct stage_cli {
 	stage_input_opts in;
 	stage_out_format out;
 	int workers; /* -j: 0 means one per online CPU */
+	bool unordered;
 	int verbose;
 	bool quiet;
 	bool stats;
@@ -102,6 +104,7 @@ enum stage_cli_option {
 	STAGE_OPT_STATS,
 	STAGE_OPT_HELP,
 	STAGE_OPT_VERSION,
+	STAGE_OPT_UNORDERED,
 	STAGE_OPT_JOBS = 'j',
 };
 
@@ -121,6 +124,7 @@ enum stage_cli_option {
 	{"stats", no_argument, NULL, STAGE_OPT_STATS}, \
 	{"verbose", no_argument, NULL, 'v'}, \
 	{"jobs", required_argument, NULL, 'j'}, \
+	{"unordered", no_argument, NULL, STAGE_OPT_UNORDERED}, \
 	{"help", no_argument, NULL, STAGE_OPT_HELP}, \
 	{"version", no_argument, NULL, STAGE_OPT_VERSION}, \
 	{NULL, 0, NULL, 0}

@@ -3,6 +3,10 @@
  * order they were submitted (unless the pool is unordered), so output order
  * equals input order whatever the thread timing.
  *
+ * Aggregating stages keep one partial state per worker (the job function
+ * gets the worker's number) and merge the states at the end, the same merge
+ * that combines partial states from other machines.
+ *
  * Ownership: the pool never frees items or results; an item belongs to the
  * job function from submit until it returns, a result to the caller of take. */
 #ifndef STAGE_POOL_H

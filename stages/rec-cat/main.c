@@ -226,7 +226,7 @@ int main(int argc, char **argv)
 	schema = cols ? project_schema(stage_input_schema(in), cols, ncols, &err)
 	              : stage_schema_copy(stage_input_schema(in), &err);
 	if (!schema || stage_output_open(&out, 1, cli.out, schema, &err) < 0 ||
-	    stage_output_set_workers(out, cli.workers, &err) < 0)
+	    stage_output_set_workers(out, cli.workers, !cli.unordered, &err) < 0)
 		goto done;
 	stage_output_set_input(out, in);
 	if (copy_rows(in, out, cols, ncols, o.head, &rows, &err) < 0) {
