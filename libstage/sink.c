@@ -146,15 +146,22 @@ stage_sink *stage__sink_new_memory(stage_error *err)
 
 int stage__sink_take(stage_sink *s, uint8_t **p, size_t *n, stage_error *err)
 {
-	/* The next batch likely needs as much room as this one did. */
-	uint8_t *fresh = malloc(s->cap[0]);
+	/* A small result is copied out and the buffer kept; a large one is
+	 * handed over and replaced, as the next batch likely needs as much. */
+	bool small = s->len < s->cap[0] / 4;
+	uint8_t *fresh = malloc(small ? s->len + 1 : s->cap[0]);
 
 	if (!fresh)
 		return stage_error_oom(err, "output buffer");
-	*p = s->buf[0];
 	*n = s->len;
-	s->buf[0] = fresh;
 	s->len = 0;
+	if (small) {
+		memcpy(fresh, s->buf[0], *n);
+		*p = fresh;
+		return 0;
+	}
+	*p = s->buf[0];
+	s->buf[0] = fresh;
 	return 0;
 }
 
