@@ -378,6 +378,10 @@ static int read_message(stage_ipc_reader *r, stage_schema **schema, stage_error 
 		goto fail;
 	}
 	if (header_type == IPC_HEADER_SCHEMA) {
+		if (r->hdr.body_len != 0) {
+			bad(err, "schema message with a body%s", "");
+			goto fail;
+		}
 		if (parse_schema(&hdr, schema, &r->large, err) < 0)
 			goto fail;
 		kind = MSG_SCHEMA;
@@ -387,21 +391,6 @@ static int read_message(stage_ipc_reader *r, stage_schema **schema, stage_error 
 		kind = MSG_BATCH;
 	}
 	stage_source_consume(r->src, 8 + (size_t)len);
-	if (kind == MSG_SCHEMA && r->hdr.body_len) {
-		uint8_t skip[256];
-		int64_t left = r->hdr.body_len;
-
-		while (left > 0) {
-			size_t n = left < (int64_t)sizeof(skip) ? (size_t)left : sizeof(skip);
-
-			got = stage_source_read(r->src, skip, n, err);
-			if (got < 0)
-				return -1;
-			if ((size_t)got < n)
-				return truncated(r, err);
-			left -= got;
-		}
-	}
 	return kind;
 fail:
 	stage_error_prefix(err, "message at byte %llu",
