@@ -7,6 +7,7 @@
 
 #include "sample_stream.h"
 #include "stage_internal.h"
+#include "run_suite.h"
 
 /* Writes the sample stream to a temporary file; returns its fd positioned
  * at the start. */
@@ -268,8 +269,6 @@ int main(void)
 {
 	Suite *s = suite_create("ipc");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, round_trip_all_types);
@@ -281,9 +280,5 @@ int main(void)
 	tcase_add_test(tc, truncated_allowed);
 	tcase_add_test(tc, not_arrow);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

@@ -19,6 +19,7 @@
 #include "flatbuf.h"
 #include "ipc_consume.h"
 #include "ipc_format.h"
+#include "run_suite.h"
 #include "sample_stream.h"
 #include "stage_internal.h"
 
@@ -1206,8 +1207,6 @@ int main(void)
 	Suite *s = suite_create("ipc_corrupt");
 	TCase *sample_tc = tcase_create("sample");
 	TCase *hostile_tc = tcase_create("hostile");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(sample_tc, make_sample, free_sample);
 	tcase_set_timeout(sample_tc, 600);
@@ -1227,9 +1226,5 @@ int main(void)
 	tcase_add_test(hostile_tc, unsupported_types);
 	tcase_add_test(hostile_tc, zero_columns_huge_length);
 	suite_add_tcase(s, hostile_tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

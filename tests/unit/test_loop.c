@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "stage_loop.h"
+#include "run_suite.h"
 
 static const char *const backends[] = {"uring", "epoll"};
 
@@ -324,8 +325,6 @@ int main(void)
 {
 	Suite *s = suite_create("loop");
 	TCase *tc = tcase_create("both backends");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, short_writes_into_full_pipe, 0, 2);
@@ -339,9 +338,5 @@ int main(void)
 	tcase_add_loop_test(tc, write_to_closed_pipe_is_epipe, 0, 2);
 	tcase_add_test(tc, uring_probe_falls_back);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "stage_pool.h"
+#include "run_suite.h"
 
 struct ctx {
 	int workers_seen[64];
@@ -117,8 +118,6 @@ int main(void)
 {
 	Suite *s = suite_create("pool");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, ordered_under_random_delays);
@@ -126,9 +125,5 @@ int main(void)
 	tcase_add_test(tc, job_error_reaches_consumer);
 	tcase_add_test(tc, full_pool_refuses);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

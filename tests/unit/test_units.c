@@ -3,6 +3,7 @@
 #include <check.h>
 
 #include "stage.h"
+#include "run_suite.h"
 
 START_TEST(sizes)
 {
@@ -72,16 +73,10 @@ int main(void)
 {
 	Suite *s = suite_create("units");
 	TCase *tc = tcase_create("parsers");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, durations);
 	tcase_add_test(tc, counts);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }
