@@ -4,7 +4,7 @@
 # Environment: REC_CAT, BENCH_DATA, RUNS (default 5), ROWS (default 10000000).
 set -eu
 . "$(dirname "$0")/lib.sh"
-find_rec_cat
+find_stage rec-cat
 data_dir
 command -v mawk >/dev/null 2>&1 || die "mawk not found (apt-get install mawk)"
 ROWS=${ROWS:-10000000}

@@ -1,4 +1,4 @@
-# Shared helpers for the bench scripts (sourced, not run): finding rec-cat,
+# Shared helpers for the bench scripts (sourced, not run): finding a stage,
 # a scratch directory, and timing commands side by side in one run, with
 # hyperfine when installed and a date-based loop otherwise.
 
@@ -11,13 +11,37 @@ die() {
 	exit 1
 }
 
-# rec-cat from $REC_CAT, the default build (./build, made by scripts/build.sh
-# without sanitizers), or PATH.
-find_rec_cat() {
-	for c in "${REC_CAT:-}" "$top_dir/build/stages/rec-cat/rec-cat" "$(command -v rec-cat 2>/dev/null)"; do
-		[ -n "$c" ] && [ -x "$c" ] && { REC_CAT=$c; return 0; }
-	done
-	die "rec-cat not found: run scripts/build.sh first, or set REC_CAT"
+# find_stage NAME [VAR]: sets VAR (default: NAME in capitals, '-' as '_', so
+# REC_CAT, MOMENTS) to the stage to time: $VAR when set, else the default build
+# (./build, made by scripts/build.sh without sanitizers), else PATH. In a
+# build tree build/stages/NAME/NAME is libtool's wrapper script, which costs
+# about 70 ms a run (a shell, then exec); the binary it runs is taken instead,
+# with the wrapper's LD_LIBRARY_PATH exported so it finds libstage.so (peer
+# tools then search that one extra directory first: no measurable cost).
+find_stage() {
+	fs_name=$1 fs_var=${2:-$(printf '%s' "$1" | tr 'a-z-' 'A-Z_')}
+	eval "fs_c=\${$fs_var:-}"
+	if [ -z "$fs_c" ]; then
+		fs_w=$top_dir/build/stages/$fs_name/$fs_name
+		if [ -f "$fs_w" ] && sed -n 1,5p "$fs_w" | grep -q 'wrapper script for'; then
+			fs_p=$(sed -n "s/^ *program='\(.*\)'\$/\1/p" "$fs_w" | head -n 1)
+			fs_l=$(sed -n 's/^ *LD_LIBRARY_PATH="\(.*\):\$LD_LIBRARY_PATH"$/\1/p' "$fs_w" | head -n 1)
+			if [ -n "$fs_p" ] && [ -x "$(dirname "$fs_w")/.libs/$fs_p" ]; then
+				fs_c=$(dirname "$fs_w")/.libs/$fs_p
+				if [ -n "$fs_l" ]; then
+					LD_LIBRARY_PATH=$fs_l${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+					export LD_LIBRARY_PATH
+				fi
+			fi
+		fi
+		for c in "$fs_c" "$fs_w" "$(command -v "$fs_name" 2>/dev/null)"; do
+			[ -n "$c" ] && [ -x "$c" ] && { fs_c=$c; break; }
+		done
+	fi
+	[ -n "$fs_c" ] && [ -x "$fs_c" ] ||
+		die "$fs_name not found: run scripts/build.sh first, or set $fs_var"
+	eval "$fs_var=\$fs_c"
+	"$fs_c" --version >/dev/null 2>&1 || die "$fs_c does not run (--version failed)"
 }
 
 # Generated data lives in $BENCH_DATA (default bench/data/, gitignored) and
@@ -31,31 +55,109 @@ now() {
 	date +%s.%N
 }
 
-# bench_compare LABEL1 CMD1 LABEL2 CMD2: times both commands RUNS times,
-# interleaved, and sets T1 and T2 to the median seconds.
+# bench_compare LABEL1 CMD1 LABEL2 CMD2 [LABEL3 CMD3 ...]: times the commands
+# RUNS times each, interleaved (after one warm-up run each), and sets T1,
+# T2, ... to their median seconds. Each CMD runs under sh -c '...', so a
+# single quote in it is written '\''.
 bench_compare() {
-	l1=$1 c1=$2 l2=$3 c2=$4
-	tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX") || die "mktemp failed"
+	bc_n=0
+	while [ $# -ge 2 ]; do
+		bc_n=$((bc_n + 1))
+		eval "bc_l$bc_n=\$1 bc_c$bc_n=\$2"
+		shift 2
+	done
+	[ $# -eq 0 ] && [ $bc_n -ge 1 ] || die "bench_compare: LABEL CMD pairs expected"
+	bc_tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX") || die "mktemp failed"
 	if command -v hyperfine >/dev/null 2>&1 && [ -z "${NO_HYPERFINE:-}" ]; then
-		hyperfine -N --style basic --warmup 1 --runs "$RUNS" --export-json "$tmp/h.json" \
-			-n "$l1" "sh -c '$c1'" -n "$l2" "sh -c '$c2'" >&2 || die "hyperfine failed"
-		# median of each command, from the JSON export
-		T1=$(tr -d ' \n' <"$tmp/h.json" | sed 's/"command":/\n/g' | sed -n 2p |
-			sed 's/.*"median":\([0-9.e-]*\).*/\1/')
-		T2=$(tr -d ' \n' <"$tmp/h.json" | sed 's/"command":/\n/g' | sed -n 3p |
-			sed 's/.*"median":\([0-9.e-]*\).*/\1/')
-	else
-		sh -c "$c1" && sh -c "$c2" || die "a command failed" # warm-up
-		i=0
-		while [ $i -lt "$RUNS" ]; do
-			a=$(now); sh -c "$c1" || die "'$c1' failed"; b=$(now)
-			sh -c "$c2" || die "'$c2' failed"; c=$(now)
-			echo "$a $b" | awk '{print $2 - $1}' >>"$tmp/t1"
-			echo "$b $c" | awk '{print $2 - $1}' >>"$tmp/t2"
-			i=$((i + 1))
+		set --
+		bc_i=1
+		while [ $bc_i -le $bc_n ]; do
+			eval "set -- \"\$@\" -n \"\$bc_l$bc_i\" \"sh -c '\$bc_c$bc_i'\""
+			bc_i=$((bc_i + 1))
 		done
-		T1=$(sort -g "$tmp/t1" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
-		T2=$(sort -g "$tmp/t2" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
+		hyperfine -N --style basic --warmup 1 --runs "$RUNS" --export-json "$bc_tmp/h.json" \
+			"$@" >&2 || die "hyperfine failed"
+		# median of each command, from the JSON export
+		bc_i=1
+		while [ $bc_i -le $bc_n ]; do
+			eval "T$bc_i=\$(tr -d ' \n' <\"\$bc_tmp/h.json\" | sed 's/\"command\":/\n/g' |
+				sed -n $((bc_i + 1))p | sed 's/.*\"median\":\([0-9.e-]*\).*/\1/')"
+			bc_i=$((bc_i + 1))
+		done
+	else
+		bc_i=1
+		while [ $bc_i -le $bc_n ]; do # warm-up
+			eval "sh -c \"\$bc_c$bc_i\"" || eval "die \"'\$bc_c$bc_i' failed\""
+			bc_i=$((bc_i + 1))
+		done
+		bc_r=0
+		while [ $bc_r -lt "$RUNS" ]; do
+			bc_i=1
+			while [ $bc_i -le $bc_n ]; do
+				a=$(now)
+				eval "sh -c \"\$bc_c$bc_i\"" || eval "die \"'\$bc_c$bc_i' failed\""
+				b=$(now)
+				echo "$a $b" | awk '{print $2 - $1}' >>"$bc_tmp/t$bc_i"
+				bc_i=$((bc_i + 1))
+			done
+			bc_r=$((bc_r + 1))
+		done
+		bc_i=1
+		while [ $bc_i -le $bc_n ]; do
+			eval "T$bc_i=\$(median <\"\$bc_tmp/t$bc_i\")"
+			bc_i=$((bc_i + 1))
+		done
 	fi
-	rm -rf "$tmp"
+	rm -rf "$bc_tmp"
+}
+
+# median: the median of the numbers on stdin, one a line (the lower middle
+# one for an even count, as bench_compare's loop has always taken it).
+median() {
+	sort -g | awk '{v[NR] = $1} END {if (NR) print v[int((NR + 1) / 2)]}'
+}
+
+# peak_rss FILE CMD: runs CMD under sh -c with GNU time (package `time`) and
+# sets RSS_KIB to its peak resident set size in KiB (the "Maximum resident
+# set size" of time -v), RSS_S to its elapsed seconds and RSS_USER, RSS_SYS
+# to its user and system CPU seconds. CMD's stdout goes to FILE.
+peak_rss() {
+	[ -x /usr/bin/time ] || die "/usr/bin/time not found (apt-get install time)"
+	pr_tmp=$(mktemp "${TMPDIR:-/tmp}/bench-time.XXXXXX") || die "mktemp failed"
+	/usr/bin/time -o "$pr_tmp" -f '%M %e %U %S' sh -c "$2" >"$1" || die "'$2' failed"
+	RSS_KIB=$(tail -n 1 "$pr_tmp" | cut -d' ' -f1)
+	RSS_S=$(tail -n 1 "$pr_tmp" | cut -d' ' -f2)
+	RSS_USER=$(tail -n 1 "$pr_tmp" | cut -d' ' -f3)
+	RSS_SYS=$(tail -n 1 "$pr_tmp" | cut -d' ' -f4)
+	rm -f "$pr_tmp"
+}
+
+# gen_normal FILE ROWS: writes ROWS values 1e9 + N(0,1) (Box-Muller, fixed
+# seed), one a line with 6 decimals, to FILE unless it is there already.
+gen_normal() {
+	[ -s "$1" ] && return 0
+	command -v mawk >/dev/null 2>&1 || die "mawk not found (apt-get install mawk)"
+	echo "generating $1" >&2
+	# 1 - rand() is in (0, 1], so the log is finite.
+	mawk -v n="$2" 'BEGIN { srand(13); for (i = 0; i < n; i++)
+		printf "%.6f\n", 1e9 + sqrt(-2 * log(1 - rand())) * cos(6.283185307179586 * rand()) }' >"$1.tmp"
+	mv "$1.tmp" "$1"
+}
+
+# find_duckdb: sets DUCKDB_MJS to bench/duckdb/duckdb.mjs (DuckDB through
+# @duckdb/node-api, the version pinned in its package-lock.json; run it as
+# node "$DUCKDB_MJS" FILE THREADS SQL) and DUCKDB_VERSION, first installing
+# the package with `npm ci` when bench/duckdb/node_modules lacks it.
+find_duckdb() {
+	for fd_t in node npm; do
+		command -v $fd_t >/dev/null 2>&1 || die "$fd_t not found (scripts/install-deps.sh installs nodejs and npm)"
+	done
+	fd_pkg=$bench_dir/duckdb/node_modules/@duckdb/node-api/package.json
+	if [ ! -f "$fd_pkg" ]; then
+		echo "installing @duckdb/node-api into $bench_dir/duckdb/node_modules (npm ci)" >&2
+		(cd "$bench_dir/duckdb" && npm ci --no-audit --no-fund --loglevel=error >&2) ||
+			die "npm ci in $bench_dir/duckdb failed"
+	fi
+	DUCKDB_MJS=$bench_dir/duckdb/duckdb.mjs
+	DUCKDB_VERSION=$(sed -n 's/^ *"version": *"\(.*\)",*$/\1/p' "$fd_pkg" | head -n 1)
 }

@@ -5,7 +5,7 @@
 # Environment: REC_CAT, BENCH_DATA, RUNS (default 5), ROWS (default 4000000).
 set -eu
 . "$(dirname "$0")/lib.sh"
-find_rec_cat
+find_stage rec-cat
 data_dir
 ROWS=${ROWS:-4000000}
 f="$BENCH_DATA/jobs-${ROWS}.arrow"

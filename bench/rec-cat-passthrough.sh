@@ -6,7 +6,7 @@
 # Environment: REC_CAT, BENCH_DATA, RUNS (default 5), SIZE_MIB (default 1024).
 set -eu
 . "$(dirname "$0")/lib.sh"
-find_rec_cat
+find_stage rec-cat
 data_dir
 SIZE_MIB=${SIZE_MIB:-1024}
 f="$BENCH_DATA/passthrough-${SIZE_MIB}m.arrow"

@@ -76,6 +76,7 @@ void stage_builder_release(stage_builder *b)
 		free(b->cols[i].validity);
 		free(b->cols[i].values);
 		free(b->cols[i].offsets);
+		free(b->cols[i].residual);
 	}
 	free(b->cols);
 	b->cols = NULL;
@@ -117,8 +118,18 @@ int stage_builder_finish(stage_builder *b, stage_batch **out, stage_error *err)
 	for (size_t i = 0; i < b->ncols; i++) {
 		stage_column_builder *c = &b->cols[i];
 		stage_array *a = &batch->cols[i];
-		void *mem[3] = {c->validity, c->values, c->offsets};
+		void *mem[4] = {c->validity, c->values, c->offsets, NULL};
 
+		/* Residuals past the last non-zero one are zero. */
+		if (c->residual && !grow(c, (uint8_t **)&c->residual, &c->residual_cap,
+		                         (size_t)c->length * sizeof(double))) {
+			stage_batch_free(batch);
+			return stage_error_oom(err, "column residuals");
+		}
+		mem[3] = c->residual;
+		a->residual = c->residual;
+		c->residual = NULL;
+		c->residual_cap = 0;
 		a->type = c->type;
 		a->length = c->length;
 		a->null_count = c->null_count;
@@ -138,9 +149,9 @@ int stage_builder_finish(stage_builder *b, stage_batch **out, stage_error *err)
 			c->values_cap = 0;
 		}
 		a->values = mem[1];
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < 4; k++) {
 			if (stage_batch_own(batch, mem[k], err) < 0) {
-				for (int j = k + 1; j < 3; j++)
+				for (int j = k + 1; j < 4; j++)
 					free(mem[j]);
 				stage_batch_free(batch);
 				return -1;
@@ -237,6 +248,15 @@ void stage_col_append_i64(stage_column_builder *c, int64_t v)
 
 void stage_col_append_f64(stage_column_builder *c, double v)
 {
+	append_fixed(c, &v, sizeof(v));
+}
+
+void stage_col_append_f64_residual(stage_column_builder *c, double v, double residual)
+{
+	if (residual != 0 &&
+	    grow(c, (uint8_t **)&c->residual, &c->residual_cap,
+	         ((size_t)c->length + 1) * sizeof(double)))
+		c->residual[c->length] = residual;
 	append_fixed(c, &v, sizeof(v));
 }
 

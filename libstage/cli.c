@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "stage_internal.h"
 #include "stage_loop.h"
@@ -36,10 +37,11 @@ const char stage_cli_common_help[] =
 	"Exit status: 0 success (also when downstream closed early), 1 runtime\n"
 	"failure, 2 usage error, 3 bad or truncated input.\n";
 
-void stage_cli_init(stage_cli *cli, const char *prog)
+void stage_cli_init(stage_cli *cli, const char *prog, const char *usage)
 {
 	memset(cli, 0, sizeof(*cli));
 	cli->prog = prog;
+	cli->usage = usage;
 	cli->in.batch_rows = STAGE_DEFAULT_BATCH_ROWS;
 	signal(SIGPIPE, SIG_IGN);
 	/* Batches allocate and free buffers of megabytes all the time; glibc
@@ -105,14 +107,18 @@ int stage_cli_option(stage_cli *cli, int opt, const char *arg, stage_error *err)
 		cli->workers = (int)n;
 		return 1;
 	}
+	case STAGE_OPT_HELP:
+		fputs(cli->usage, stdout);
+		fputs(stage_cli_common_help, stdout);
+		exit(0);
+	case STAGE_OPT_VERSION:
+		printf("%s (pipestage) %s\n", cli->prog, stage_version());
+		exit(0);
+	case '?':
+		return stage_error_set(err, STAGE_EXIT_USAGE, "try '%s --help'", cli->prog);
 	default:
 		return 0;
 	}
-}
-
-void stage_cli_print_version(const stage_cli *cli)
-{
-	printf("%s (pipestage) %s\n", cli->prog, stage_version());
 }
 
 int stage_cli_exit(const stage_cli *cli, const stage_error *err)

@@ -20,6 +20,7 @@ static int open_text(stage_input *in, const stage_input_opts *o, stage_in_format
 		.types = o->types,
 		.strict = o->strict,
 		.batch_rows = o->batch_rows > 0 ? o->batch_rows : STAGE_DEFAULT_BATCH_ROWS,
+		.residuals = o->residuals,
 	};
 
 	return stage_text_reader_open(&in->text, in->src, &t, err);

@@ -2,7 +2,7 @@
  *
  * A stage's main.c reads like this:
  *
- *   stage_cli cli;  stage_cli_init(&cli, "rec-cat");  ...parse options...
+ *   stage_cli cli;  stage_cli_init(&cli, "rec-cat", usage);  ...parse options...
  *   stage_input_open(&in, 0, &cli.in, &err);          Arrow or text, sniffed
  *   stage_output_open(&out, 1, cli.out, schema, &err);
  *   while ((rc = stage_input_next(in, &batch, &err)) > 0) { ...; stage_output_write(out, batch, &err); }
@@ -32,6 +32,9 @@ typedef struct stage_input_opts {
 	bool strict;
 	bool allow_truncated;
 	int64_t batch_rows;
+	/* Text input: float64 columns carry each value's rounding residual
+	 * (stage_array.residual), for stages that accumulate. */
+	bool residuals;
 } stage_input_opts;
 
 typedef struct stage_input stage_input;
@@ -82,6 +85,7 @@ int stage_parse_count(const char *s, const char *what, int64_t *out, stage_error
 /* Options every stage accepts, and the end of every main(). */
 typedef struct stage_cli {
 	const char *prog;
+	const char *usage; /* the stage's own part of --help */
 	stage_input_opts in;
 	stage_out_format out;
 	int workers; /* -j: 0 means one per online CPU */
@@ -134,12 +138,12 @@ extern const char stage_cli_common_help[];
 
 /* Sets defaults and ignores SIGPIPE (a closed downstream is an EPIPE error
  * that ends the stage quietly). */
-void stage_cli_init(stage_cli *cli, const char *prog);
+void stage_cli_init(stage_cli *cli, const char *prog, const char *usage);
 /* Handles one common option. Returns 1 when handled, 0 when opt is not a
- * common option, -1 on a bad argument (USAGE). */
+ * common option, -1 on a bad argument or an unknown option ('?' from
+ * getopt: USAGE). --help prints the usage and the common options' help and
+ * --version the version, each then exiting with status 0. */
 int stage_cli_option(stage_cli *cli, int opt, const char *arg, stage_error *err);
-/* "rec-cat (pipestage) 0.1.0" */
-void stage_cli_print_version(const stage_cli *cli);
 /* Prints "prog: message" for a failed err and returns the exit status: 0
  * when err is NULL or downstream closed. */
 int stage_cli_exit(const stage_cli *cli, const stage_error *err);

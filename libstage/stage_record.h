@@ -89,6 +89,9 @@ typedef struct stage_array {
 	const uint8_t *validity; /* bit i set = row i valid; NULL when null_count == 0 */
 	const void *values;      /* int64_t / double / float / bool bitmap / var-width bytes */
 	const int32_t *offsets;  /* utf8, binary: length + 1 entries, non-decreasing */
+	/* float64 read from text with residuals asked for: the decimal value
+	 * minus the double, per row (NULL otherwise; never in an Arrow stream) */
+	const double *residual;
 } stage_array;
 
 typedef struct stage_batch {
@@ -173,6 +176,8 @@ typedef struct stage_column_builder {
 	size_t values_cap;
 	int32_t *offsets;    /* var-width only: length + 1 entries */
 	size_t offsets_cap;  /* entries */
+	double *residual;    /* allocated lazily at the first non-zero residual */
+	size_t residual_cap; /* bytes */
 	bool failed;
 	char failure[160];
 } stage_column_builder;
@@ -194,6 +199,8 @@ int stage_builder_finish(stage_builder *b, stage_batch **out, stage_error *err);
 void stage_col_append_null(stage_column_builder *c);
 void stage_col_append_i64(stage_column_builder *c, int64_t v);     /* int64, timestamp */
 void stage_col_append_f64(stage_column_builder *c, double v);
+/* A float64 value with its residual (see stage_array.residual). */
+void stage_col_append_f64_residual(stage_column_builder *c, double v, double residual);
 void stage_col_append_f32(stage_column_builder *c, float v);
 void stage_col_append_bool(stage_column_builder *c, bool v);
 void stage_col_append_bytes(stage_column_builder *c, const void *p, size_t n); /* utf8, binary */

@@ -41,6 +41,7 @@ typedef struct stage_text_opts {
 	const char *types;      /* "name:type,..." overriding inference, or NULL */
 	bool strict;            /* a value that does not fit its type is an error */
 	int64_t batch_rows;     /* rows per batch */
+	bool residuals;         /* float64 columns carry stage_array.residual */
 } stage_text_opts;
 
 typedef struct stage_text_reader stage_text_reader;
@@ -82,6 +83,11 @@ size_t stage_format_timestamp(char *buf, int64_t ns);
  * the value. Return 0, or -1 when it does not parse. */
 int stage_parse_i64(const char *p, size_t n, int64_t *out);
 int stage_parse_f64(const char *p, size_t n, double *out);
+/* Also the decimal value minus *out (0 when exact), itself a double: the
+ * digits a double cannot hold, for stages that accumulate (moments). Exact
+ * up to its own rounding for up to 19 significant digits and exponents
+ * within +-22, otherwise from long double. */
+int stage_parse_f64_residual(const char *p, size_t n, double *out, double *residual);
 int stage_parse_bool(const char *p, size_t n, bool *out);
 int stage_parse_timestamp(const char *p, size_t n, int64_t *ns);
 

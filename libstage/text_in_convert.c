@@ -108,7 +108,14 @@ static int put(stage_text_reader *r, size_t col, const tin_field *f, uint64_t li
 			}
 			break;
 		case STAGE_FLOAT64:
-			if (stage_parse_f64(p, n, &f64) == 0) {
+			if (r->o.residuals) {
+				double res;
+
+				if (stage_parse_f64_residual(p, n, &f64, &res) == 0) {
+					stage_col_append_f64_residual(c, f64, res);
+					return 0;
+				}
+			} else if (stage_parse_f64(p, n, &f64) == 0) {
 				stage_col_append_f64(c, f64);
 				return 0;
 			}

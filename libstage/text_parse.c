@@ -66,9 +66,11 @@ static int parse_special(const char *p, size_t n, bool neg, double *out)
 	return -1;
 }
 
-/* strtod on a NUL-terminated copy, for input already known to be a plain
- * decimal: glibc rounds correctly, and the copy keeps it inside [p, p+n). */
-static int slow_f64(const char *p, size_t n, double *out)
+/* strtod (or strtold) on a NUL-terminated copy, for input already known to
+ * be a plain decimal: glibc rounds correctly, and the copy keeps it inside
+ * [p, p+n). With residual, also the decimal value minus *out, from the
+ * 64-bit significand of long double. */
+static int slow_f64(const char *p, size_t n, double *out, double *residual)
 {
 	char stack[128], *buf = stack, *end;
 
@@ -77,6 +79,8 @@ static int slow_f64(const char *p, size_t n, double *out)
 	memcpy(buf, p, n);
 	buf[n] = '\0';
 	*out = strtod(buf, &end);
+	if (residual && isfinite(*out))
+		*residual = (double)(strtold(buf, &end) - (long double)*out);
 	if (buf != stack)
 		free(buf);
 	return 0;
@@ -87,7 +91,32 @@ static const double pow10_exact[] = {
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
-int stage_parse_f64(const char *p, size_t n, double *out)
+/* Rounded, which is fine for scaling a residual: it is far below an ulp of
+ * the value it corrects. */
+static const double pow10_inverse[] = {
+	1e-0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11,
+	1e-12, 1e-13, 1e-14, 1e-15, 1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22,
+};
+
+/* w * 10^e - hi, for w < 2^64, |e| <= 22 and hi the double nearest to
+ * w * 10^e: w splits exactly into two doubles, fma gives products exactly,
+ * and the big terms cancel exactly (they are within a factor of 2). */
+static double residual_of(uint64_t w, long e, double hi)
+{
+	double wh = (double)w, wl = (double)(int64_t)(w - (uint64_t)wh);
+
+	if (e < 0) {
+		double t = pow10_exact[-e], p = hi * t, pe = fma(hi, t, -p);
+
+		return ((wh - p) + (wl - pe)) * pow10_inverse[-e];
+	}
+	double t = pow10_exact[e], q = wh * t, qe = fma(wh, t, -q);
+
+	return (q - hi) + (qe + wl * t);
+}
+
+/* Both parsers: the value, and with residual its rounding error. */
+static int parse_f64(const char *p, size_t n, double *out, double *residual)
 {
 	const char *s = p, *e = p + n;
 	bool neg = false, any = false, slow = false;
@@ -95,6 +124,8 @@ int stage_parse_f64(const char *p, size_t n, double *out)
 	int nd = 0;
 	long exp10 = 0;
 
+	if (residual)
+		*residual = 0;
 	if (s < e && (*s == '-' || *s == '+'))
 		neg = *s++ == '-';
 	if (s == e)
@@ -147,16 +178,48 @@ int stage_parse_f64(const char *p, size_t n, double *out)
 	}
 #if FLT_EVAL_METHOD == 0
 	/* Clinger's fast path: w and 10^k are exact doubles, so one IEEE
-	 * multiplication or division rounds correctly. */
+	 * multiplication or division rounds correctly. Its error is exact
+	 * too: fma gives a product's, and the remainder of a correctly
+	 * rounded quotient is a double. */
 	if (!slow && w <= (1ull << 53) && exp10 >= -22 && exp10 <= 22) {
-		double d = (double)w;
+		double d = (double)w, r;
 
-		d = exp10 < 0 ? d / pow10_exact[-exp10] : d * pow10_exact[exp10];
-		*out = neg ? -d : d;
+		if (exp10 < 0) {
+			r = d / pow10_exact[-exp10];
+			if (residual)
+				*residual = fma(-r, pow10_exact[-exp10], d) * pow10_inverse[-exp10];
+		} else {
+			r = d * pow10_exact[exp10];
+			if (residual)
+				*residual = fma(d, pow10_exact[exp10], -r);
+		}
+		*out = neg ? -r : r;
+		if (residual && neg)
+			*residual = -*residual;
 		return 0;
 	}
 #endif
-	return slow_f64(p, n, out);
+	/* 17 to 19 digits (repr of a double needs 17): strtod rounds, the
+	 * residual is still exact. */
+	if (residual && !slow && exp10 >= -22 && exp10 <= 22) {
+		if (slow_f64(p, n, out, NULL) < 0)
+			return -1;
+		*residual = residual_of(w, exp10, neg ? -*out : *out);
+		if (neg)
+			*residual = -*residual;
+		return 0;
+	}
+	return slow_f64(p, n, out, residual);
+}
+
+int stage_parse_f64(const char *p, size_t n, double *out)
+{
+	return parse_f64(p, n, out, NULL);
+}
+
+int stage_parse_f64_residual(const char *p, size_t n, double *out, double *residual)
+{
+	return parse_f64(p, n, out, residual);
 }
 
 int stage_parse_bool(const char *p, size_t n, bool *out)

@@ -47,15 +47,6 @@ static int parse_args(int argc, char **argv, stage_cli *cli, struct options *o,
 		case 'S':
 			o->schema = true;
 			continue;
-		case STAGE_OPT_HELP:
-			fputs(usage, stdout);
-			fputs(stage_cli_common_help, stdout);
-			exit(0);
-		case STAGE_OPT_VERSION:
-			stage_cli_print_version(cli);
-			exit(0);
-		case '?':
-			return stage_error_set(err, STAGE_EXIT_USAGE, "try 'rec-cat --help'");
 		}
 		rc = stage_cli_option(cli, opt, optarg, err);
 		if (rc < 0)
@@ -211,7 +202,7 @@ int main(int argc, char **argv)
 	int failed = 1;
 	const char *warning;
 
-	stage_cli_init(&cli, "rec-cat");
+	stage_cli_init(&cli, "rec-cat", usage);
 	if (parse_args(argc, argv, &cli, &o, &err) < 0 ||
 	    stage_input_open(&in, 0, &cli.in, &err) < 0)
 		goto done;

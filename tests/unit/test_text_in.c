@@ -268,6 +268,48 @@ START_TEST(parse_f64_random)
 }
 END_TEST
 
+/* The residual is the decimal value minus the double: checked against
+ * quad precision, whose own rounding (2^-113 of the value) is the second
+ * term of the tolerance. */
+START_TEST(parse_f64_residual)
+{
+	unsigned seed = 777;
+
+	for (int k = 0; k < 100000; k++) {
+		char s[64];
+		int nd = 1 + rand_r(&seed) % 19, point = rand_r(&seed) % (nd + 1);
+		uint64_t w = 0;
+		__float128 scale = 1, exact;
+		double got, res, want_res;
+
+		for (int i = 0; i < nd; i++)
+			w = w * 10 + (uint64_t)(rand_r(&seed) % 10);
+		snprintf(s, sizeof(s), "%0*llu", nd, (unsigned long long)w);
+		memmove(s + point + 1, s + point, (size_t)(nd - point) + 1);
+		s[point] = '.';
+		for (int i = point; i < nd; i++)
+			scale *= 10;
+		exact = (__float128)w / scale;
+		ck_assert_int_eq(stage_parse_f64_residual(s, strlen(s), &got, &res), 0);
+		ck_assert_msg(bits(got) == bits(strtod(s, NULL)), "'%s': value differs", s);
+		want_res = (double)(exact - (__float128)got);
+		ck_assert_msg(fabs(res - want_res) <= 0x1p-50 * fabs(want_res) + 0x1p-110 * fabs(got),
+		              "'%s': residual %a, want %a", s, res, want_res);
+	}
+	double v, r;
+
+	ck_assert_int_eq(stage_parse_f64_residual("-0.1", 4, &v, &r), 0);
+	ck_assert(v == -0.1 && r > 0 && fabs(r - 5.551115123125783e-18) < 1e-30);
+	ck_assert_int_eq(stage_parse_f64_residual("0.5", 3, &v, &r), 0);
+	ck_assert(v == 0.5 && r == 0);
+	ck_assert_int_eq(stage_parse_f64_residual("inf", 3, &v, &r), 0);
+	ck_assert(isinf(v) && r == 0);
+	ck_assert_int_eq(stage_parse_f64_residual("1e400", 5, &v, &r), 0);
+	ck_assert(isinf(v) && r == 0);
+	ck_assert_int_eq(stage_parse_f64_residual("x", 1, &v, &r), -1);
+}
+END_TEST
+
 START_TEST(parse_bool_timestamp)
 {
 	bool b;
@@ -1085,6 +1127,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, parse_i64);
 	tcase_add_test(tc, parse_f64);
 	tcase_add_test(tc, parse_f64_random);
+	tcase_add_test(tc, parse_f64_residual);
 	tcase_add_test(tc, parse_bool_timestamp);
 	tcase_add_test(tc, formats_and_sniff);
 	tcase_add_test(tc, csv_header_and_types);
