@@ -161,3 +161,14 @@ find_duckdb() {
 	DUCKDB_MJS=$bench_dir/duckdb/duckdb.mjs
 	DUCKDB_VERSION=$(sed -n 's/^ *"version": *"\(.*\)",*$/\1/p' "$fd_pkg" | head -n 1)
 }
+
+# cms_gen_build: sets CMS_GEN to bench/cms-gen.c compiled (with ${CC:-cc}
+# -O2) into $BENCH_DATA, rebuilding it when the source is newer.
+cms_gen_build() {
+	CMS_GEN=$BENCH_DATA/cms-gen
+	if [ ! -x "$CMS_GEN" ] || [ "$bench_dir/cms-gen.c" -nt "$CMS_GEN" ] ||
+		[ "$bench_dir/cms-zipf.h" -nt "$CMS_GEN" ]; then
+		${CC:-cc} -O2 -std=gnu11 -o "$CMS_GEN" "$bench_dir/cms-gen.c" -lm ||
+			die "cannot build $bench_dir/cms-gen.c"
+	fi
+}

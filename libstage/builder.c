@@ -241,6 +241,42 @@ void stage_col_append_null(stage_column_builder *c)
 	c->length++;
 }
 
+void stage_col_append_nulls(stage_column_builder *c, int64_t n)
+{
+	int64_t end = c->length + n;
+	size_t width = stage_type_width(c->type);
+
+	if (c->failed || n <= 0 ||
+	    !grow(c, &c->validity, &c->validity_cap, (size_t)(end / 8 + 1)))
+		return;
+	/* Bits past the length are still zero (buffers grow zero-filled), so
+	 * only a first null has work to do: every earlier row was valid. */
+	if (c->null_count == 0) {
+		memset(c->validity, 0xff, (size_t)(c->length / 8));
+		for (int64_t k = c->length & ~(int64_t)7; k < c->length; k++)
+			c->validity[k >> 3] |= (uint8_t)(1u << (k & 7));
+	}
+	if (stage_type_is_varwidth(c->type)) {
+		size_t cap = c->offsets_cap * sizeof(int32_t);
+
+		if (!grow(c, (uint8_t **)&c->offsets, &cap, ((size_t)end + 1) * sizeof(int32_t)))
+			return;
+		c->offsets_cap = cap / sizeof(int32_t);
+		for (int64_t k = c->length + 1; k <= end; k++)
+			c->offsets[k] = (int32_t)c->values_len;
+	} else if (c->type == STAGE_BOOL) {
+		if (!grow(c, &c->values, &c->values_cap, (size_t)(end / 8 + 1)))
+			return;
+	} else {
+		if (!grow(c, &c->values, &c->values_cap, c->values_len + (size_t)n * width))
+			return;
+		memset(c->values + c->values_len, 0, (size_t)n * width);
+		c->values_len += (size_t)n * width;
+	}
+	c->null_count += n;
+	c->length = end;
+}
+
 void stage_col_append_i64(stage_column_builder *c, int64_t v)
 {
 	append_fixed(c, &v, sizeof(v));

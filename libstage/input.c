@@ -80,6 +80,11 @@ fail:
 	return -1;
 }
 
+int stage_input_only(stage_input *in, const int *cols, size_t n, stage_error *err)
+{
+	return in->text ? stage_text_reader_only(in->text, cols, n, err) : 0;
+}
+
 const stage_schema *stage_input_schema(const stage_input *in)
 {
 	if (in->ipc)

@@ -75,16 +75,22 @@ static void *worker_main(void *varg)
 	return NULL;
 }
 
+int stage_workers(int requested)
+{
+	long n;
+
+	if (requested > 0)
+		return requested;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
 int stage_pool_new(stage_pool **out, int workers, bool ordered, stage_pool_fn fn, void *ctx,
                    stage_error *err)
 {
 	stage_pool *p = calloc(1, sizeof(*p));
 
-	if (workers <= 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		workers = n > 0 ? (int)n : 1;
-	}
+	workers = stage_workers(workers);
 	if (!p)
 		return stage_error_oom(err, "worker pool");
 	p->workers = workers;

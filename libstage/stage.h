@@ -42,6 +42,9 @@ typedef struct stage_input stage_input;
 /* Empty input in AUTO mode reads as text with no columns and no rows. */
 int stage_input_open(stage_input **out, int fd, const stage_input_opts *o, stage_error *err);
 const stage_schema *stage_input_schema(const stage_input *in);
+/* Text input: convert only these columns from now on, the others read as
+ * null. Arrow input is unchanged (its columns cost nothing to skip). */
+int stage_input_only(stage_input *in, const int *cols, size_t n, stage_error *err);
 /* Returns 1 with a batch (caller frees it), 0 at end, -1 on error. */
 int stage_input_next(stage_input *in, stage_batch **out, stage_error *err);
 /* True when everything read so far is consumed and the writer upstream has
@@ -53,6 +56,16 @@ bool stage_input_is_arrow(const stage_input *in);
 const char *stage_input_warning(const stage_input *in);
 uint64_t stage_input_bytes(const stage_input *in);
 void stage_input_free(stage_input *in);
+
+/* Aggregating stages: runs fn on every batch of in, on `workers` threads
+ * (stage_workers(), so they can keep per-worker states), with the
+ * worker's number and the number of rows before the batch; batches are
+ * freed after. Returns 0 at the end of input, or -1 with the first error
+ * (its own or a job's); *rows counts the rows read. */
+typedef int (*stage_batch_fn)(void *ctx, int worker, const stage_batch *b, int64_t row_base,
+                              stage_error *err);
+int stage_input_aggregate(stage_input *in, int workers, stage_batch_fn fn, void *ctx,
+                          int64_t *rows, stage_error *err);
 
 typedef struct stage_output stage_output;
 

@@ -24,6 +24,9 @@ typedef int (*stage_pool_fn)(void *ctx, int worker, void *item, void **result,
 
 typedef struct stage_pool stage_pool;
 
+/* The number of workers for -j requested: itself, or for 0 or less one
+ * per online CPU. */
+int stage_workers(int requested);
 /* workers <= 0 means one per online CPU. */
 int stage_pool_new(stage_pool **out, int workers, bool ordered, stage_pool_fn fn, void *ctx,
                    stage_error *err);

@@ -197,6 +197,7 @@ size_t stage_builder_bytes(const stage_builder *b);
 int stage_builder_finish(stage_builder *b, stage_batch **out, stage_error *err);
 
 void stage_col_append_null(stage_column_builder *c);
+void stage_col_append_nulls(stage_column_builder *c, int64_t n);
 void stage_col_append_i64(stage_column_builder *c, int64_t v);     /* int64, timestamp */
 void stage_col_append_f64(stage_column_builder *c, double v);
 /* A float64 value with its residual (see stage_array.residual). */

@@ -52,6 +52,10 @@ int stage_text_reader_open(stage_text_reader **out, stage_source *src,
 const stage_schema *stage_text_reader_schema(const stage_text_reader *r);
 /* Returns 1 with a batch, 0 at end of input, -1 on error. */
 int stage_text_reader_next(stage_text_reader *r, stage_batch **out, stage_error *err);
+/* From now on, convert only the columns cols[0 .. n); the others read
+ * as null (a stage that needs a few columns of wide text saves the rest of
+ * the work). */
+int stage_text_reader_only(stage_text_reader *r, const int *cols, size_t n, stage_error *err);
 /* After the end: a one-line warning about values that became null because
  * they did not fit their column's type (count, first line, column, value),
  * or NULL when there were none. */

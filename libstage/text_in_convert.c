@@ -186,6 +186,8 @@ int stage__tin_append_row(stage_text_reader *r, const tin_row *row, uint64_t lin
 				return -1;
 		}
 		for (i = 0; i < ncols; i++) {
+			if (r->skip && r->skip[i])
+				continue;
 			if (r->slot[i] < 0)
 				stage_col_append_null(&r->b.cols[i]);
 			else if (put(r, i, &row->f[r->slot[i]], line, err) < 0)
@@ -195,10 +197,11 @@ int stage__tin_append_row(stage_text_reader *r, const tin_row *row, uint64_t lin
 		size_t n = row->n < ncols ? row->n : ncols;
 
 		for (i = 0; i < n; i++)
-			if (put(r, i, &row->f[i], line, err) < 0)
+			if (!(r->skip && r->skip[i]) && put(r, i, &row->f[i], line, err) < 0)
 				return -1;
 		for (; i < ncols; i++)
-			stage_col_append_null(&r->b.cols[i]);
+			if (!(r->skip && r->skip[i]))
+				stage_col_append_null(&r->b.cols[i]);
 		if (row->nfields > ncols && extra(r, row, NULL, line, err) < 0)
 			return -1;
 	}

@@ -124,6 +124,7 @@ struct stage_text_reader {
 	size_t stage_next; /* first staged row not yet moved into a batch */
 	tin_keys keys;
 	int *slot;         /* jsonl: field index per column for one row */
+	bool *skip;        /* columns not converted (stage_text_reader_only) */
 	/* csv/tsv: fields in the first record; with one column a blank line
 	 * is a null value, not a blank line to skip. */
 	size_t first_nfields;

@@ -248,8 +248,27 @@ const stage_schema *stage_text_reader_schema(const stage_text_reader *r)
 	return r->schema;
 }
 
+int stage_text_reader_only(stage_text_reader *r, const int *cols, size_t n, stage_error *err)
+{
+	size_t ncols = r->schema->ncols;
+
+	free(r->skip);
+	r->skip = malloc(ncols ? ncols : 1);
+	if (!r->skip)
+		return stage_error_oom(err, "column list");
+	memset(r->skip, 1, ncols);
+	for (size_t i = 0; i < n; i++)
+		if (cols[i] >= 0 && (size_t)cols[i] < ncols)
+			r->skip[cols[i]] = false;
+	return 0;
+}
+
 static int emit(stage_text_reader *r, stage_batch **out, stage_error *err)
 {
+	/* Columns not converted are all null. */
+	for (size_t i = 0; r->skip && i < r->schema->ncols; i++)
+		if (r->skip[i])
+			stage_col_append_nulls(&r->b.cols[i], r->nrows - r->b.cols[i].length);
 	r->nrows = 0;
 	return stage_builder_finish(&r->b, out, err) < 0 ? -1 : 1;
 }
@@ -380,6 +399,7 @@ void stage_text_reader_free(stage_text_reader *r)
 	release_stage(&r->stage);
 	stage__tin_keys_release(&r->keys);
 	free(r->slot);
+	free(r->skip);
 	free(r->warning);
 	free(r);
 }

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <unistd.h>
 
 #include "feed.h"
 #include "partial.h"
@@ -210,7 +209,13 @@ static int choose_columns(struct run *r, const stage_schema *s, stage_error *err
 		r->names[i] = s->fields[r->cols[i]].name;
 	r->plan.cols = r->cols;
 	r->plan.ncols = n;
-	rc = 0;
+	/* The other columns of text input need not be converted: cols has
+	 * room for the key and weight after the described columns. */
+	if (r->plan.key >= 0)
+		r->cols[n + (r->plan.weight >= 0)] = r->plan.key;
+	if (r->plan.weight >= 0)
+		r->cols[n] = r->plan.weight;
+	rc = stage_input_only(r->in, r->cols, n + (r->plan.key >= 0) + (r->plan.weight >= 0), err);
 done:
 	free(copy);
 	return rc;
@@ -266,42 +271,17 @@ static int write_table(struct run *r, const moments_table *t, stage_error *err)
 	                            r->cli->in.batch_rows, err);
 }
 
-struct job {
-	stage_batch *batch;
-	int64_t row_base;
-};
-
 struct workers {
 	moments_table **tables;
 	const moments_plan *plan;
 };
 
-static int feed_job(void *ctx, int worker, void *item, void **result, stage_error *err)
+static int feed_batch(void *ctx, int worker, const stage_batch *b, int64_t row_base,
+                      stage_error *err)
 {
 	struct workers *w = ctx;
-	struct job *j = item;
 
-	*result = j;
-	return moments_table_feed(w->tables[worker], w->plan, j->batch, 0, j->batch->nrows,
-	                          j->row_base, err);
-}
-
-static void free_job(struct job *j)
-{
-	if (j) {
-		stage_batch_free(j->batch);
-		free(j);
-	}
-}
-
-/* Takes one finished job (waiting for it); returns its status. */
-static int take_job(stage_pool *pool, stage_error *err)
-{
-	void *done = NULL;
-	int rc = stage_pool_take(pool, &done, err);
-
-	free_job(done);
-	return rc;
+	return moments_table_feed(w->tables[worker], w->plan, b, 0, b->nrows, row_base, err);
 }
 
 /* Every batch goes to a worker with its own table; the tables merge at the
@@ -309,41 +289,12 @@ static int take_job(stage_pool *pool, stage_error *err)
 static int run_pooled(struct run *r, moments_table **tables, int nworkers, stage_error *err)
 {
 	struct workers w = {.tables = tables, .plan = &r->plan};
-	stage_pool *pool = NULL;
-	stage_batch *b;
 	int rc;
 
 	for (int i = 1; i < nworkers; i++)
 		if (!(tables[i] = new_table(r, err)))
 			return -1;
-	if (stage_pool_new(&pool, nworkers, false, feed_job, &w, err) < 0)
-		return -1;
-	while ((rc = stage_input_next(r->in, &b, err)) > 0) {
-		struct job *j = malloc(sizeof *j);
-
-		if (!j) {
-			stage_batch_free(b);
-			rc = stage_error_oom(err, "job");
-			break;
-		}
-		*j = (struct job){.batch = b, .row_base = r->rows};
-		r->rows += b->nrows;
-		if ((stage_pool_full(pool) && take_job(pool, err) < 0) ||
-		    stage_pool_submit(pool, j, err) < 0) {
-			free_job(j);
-			rc = -1;
-			break;
-		}
-	}
-	/* Every job comes back, also after an error, so that none leaks; the
-	 * first error is the one reported. */
-	while (stage_pool_pending(pool)) {
-		stage_error later = {0};
-
-		if (take_job(pool, rc < 0 ? &later : err) < 0)
-			rc = -1;
-	}
-	stage_pool_free(pool);
+	rc = stage_input_aggregate(r->in, nworkers, feed_batch, &w, &r->rows, err);
 	for (int i = 1; rc >= 0 && i < nworkers; i++)
 		rc = moments_table_merge(tables[0], tables[i], err);
 	return rc;
@@ -351,8 +302,8 @@ static int run_pooled(struct run *r, moments_table **tables, int nworkers, stage
 
 static int run_whole(struct run *r, stage_error *err)
 {
-	int nworkers = r->cli->workers > 0 ? r->cli->workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	moments_table **tables = calloc((size_t)(nworkers > 0 ? nworkers : 1), sizeof *tables);
+	int nworkers = stage_workers(r->cli->workers);
+	moments_table **tables = calloc((size_t)nworkers, sizeof *tables);
 	stage_batch *b;
 	int rc = -1;
 

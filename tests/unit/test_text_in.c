@@ -268,6 +268,54 @@ START_TEST(parse_f64_random)
 }
 END_TEST
 
+/* stage_text_reader_only: the chosen columns are converted, the others
+ * read as null in every batch, of every type (batches of 3 rows, so the
+ * later batches are built after the choice). */
+START_TEST(only_some_columns)
+{
+	stage_text_opts o = opts(STAGE_IN_CSV);
+	stage_error err = {0};
+	stage_text_reader *r;
+	stage_source *src;
+	const int keep[] = {1};
+	int64_t rows = 0;
+	const char *text = "a,b,c,d\n1,x,2.5,true\n2,y,3.5,false\n3,z,4.5,true\n4,w,5.5,false\n"
+	                   "5,v,6.5,true\n";
+	int fd = temp_fd(text, strlen(text));
+
+	o.batch_rows = 3;
+	src = stage_source_new(fd, &err);
+	ck_assert_int_eq(stage_text_reader_open(&r, src, &o, &err), 0);
+	ck_assert_int_eq(stage_text_reader_only(r, keep, 1, &err), 0);
+	for (;;) {
+		stage_batch *b;
+		int rc = stage_text_reader_next(r, &b, &err);
+
+		ck_assert_int_ge(rc, 0);
+		if (rc == 0)
+			break;
+		for (int64_t i = 0; i < b->nrows; i++) {
+			size_t n;
+			const uint8_t *p = stage_array_bytes(&b->cols[1], i, &n);
+
+			ck_assert_uint_eq(n, 1);
+			ck_assert_int_eq(p[0], "xyzwv"[rows + i]);
+			for (size_t c = 0; c < 4; c++)
+				ck_assert(c == 1 ? !stage_array_is_null(&b->cols[c], i)
+				                 : stage_array_is_null(&b->cols[c], i));
+		}
+		ck_assert_int_eq(b->cols[0].null_count, b->nrows);
+		ck_assert_int_eq(b->cols[3].null_count, b->nrows);
+		rows += b->nrows;
+		stage_batch_free(b);
+	}
+	ck_assert_int_eq(rows, 5);
+	stage_text_reader_free(r);
+	stage_source_free(src);
+	close(fd);
+}
+END_TEST
+
 /* The residual is the decimal value minus the double: checked against
  * quad precision, whose own rounding (2^-113 of the value) is the second
  * term of the tolerance. */
@@ -1128,6 +1176,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, parse_f64);
 	tcase_add_test(tc, parse_f64_random);
 	tcase_add_test(tc, parse_f64_residual);
+	tcase_add_test(tc, only_some_columns);
 	tcase_add_test(tc, parse_bool_timestamp);
 	tcase_add_test(tc, formats_and_sniff);
 	tcase_add_test(tc, csv_header_and_types);
