@@ -92,7 +92,7 @@ static double run(enum mode m, const key *keys, const cms_hash128 *hashes, uint6
 		case HASH_ADD_HEAVY:
 			for (uint64_t i = 0; i < n; i++) {
 				cms_hash128 h = cms_sketch_hash(&s, keys[i].b, keys[i].len);
-				uint64_t e = cms_sketch_add(&s, h, 1);
+				int64_t e = cms_sketch_add(&s, h, 1);
 
 				cms_heavy_offer(&hh, h, keys[i].b, keys[i].len, false, e);
 			}

@@ -96,10 +96,31 @@ const stage_schema *stage_input_schema(const stage_input *in)
 
 int stage_input_next(stage_input *in, stage_batch **out, stage_error *err)
 {
-	if (in->ipc)
+	return stage_input_next_until(in, 0, out, err);
+}
+
+int stage_input_next_until(stage_input *in, uint64_t deadline_ns, stage_batch **out,
+                           stage_error *err)
+{
+	*out = NULL;
+	if (in->ipc) {
+		size_t avail;
+
+		/* A message is read whole once begun: the deadline applies to
+		 * waiting for its first bytes. */
+		stage_source_data(in->src, &avail);
+		if (deadline_ns && avail == 0) {
+			ssize_t r = stage_source_fill_until(in->src, deadline_ns, err);
+
+			if (r == STAGE_SOURCE_TIMED_OUT)
+				return STAGE_INPUT_TIMED_OUT;
+			if (r < 0)
+				return -1;
+		}
 		return stage_ipc_reader_next(in->ipc, out, err);
+	}
 	if (in->text)
-		return stage_text_reader_next(in->text, out, err);
+		return stage_text_reader_next_until(in->text, deadline_ns, out, err);
 	return 0;
 }
 

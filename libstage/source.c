@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "stage_internal.h"
 #include "stage_loop.h"
@@ -75,6 +76,29 @@ static bool more_ready(int fd)
 	return poll(&p, 1, SOURCE_IDLE_MS) > 0;
 }
 
+/* Waits for the read in flight until deadline_ns (0: no deadline).
+ * Returns 1 when it completed, 0 at the deadline, -1 on error. */
+static int wait_read(stage_source *s, uint64_t deadline_ns, stage_error *err)
+{
+	while (!s->ahead.done) {
+		int64_t left = -1;
+
+		if (deadline_ns) {
+			struct timespec ts;
+			uint64_t now;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+			if (now >= deadline_ns)
+				return 0;
+			left = (int64_t)(deadline_ns - now);
+		}
+		if (stage_loop_run_once(s->loop, left, err) < 0)
+			return -1;
+	}
+	return 1;
+}
+
 /* Waits for the read in flight and takes in its bytes. Returns the bytes
  * added, 0 at end of input, -1 on error. */
 static ssize_t settle(stage_source *s, stage_error *err)
@@ -83,9 +107,8 @@ static ssize_t settle(stage_source *s, stage_error *err)
 
 	if (!p->active)
 		return 0;
-	while (!p->done)
-		if (stage_loop_run_once(s->loop, -1, err) < 0)
-			return -1;
+	if (wait_read(s, 0, err) < 0)
+		return -1;
 	p->active = false;
 	if (p->result == -ECANCELED)
 		return 0;
@@ -190,7 +213,13 @@ static int make_room(stage_source *s, stage_error *err)
 
 ssize_t stage_source_fill(stage_source *s, stage_error *err)
 {
+	return stage_source_fill_until(s, 0, err);
+}
+
+ssize_t stage_source_fill_until(stage_source *s, uint64_t deadline_ns, stage_error *err)
+{
 	ssize_t r;
+	int done;
 
 	if (!s->ahead.active) {
 		if (s->eof)
@@ -198,6 +227,9 @@ ssize_t stage_source_fill(stage_source *s, stage_error *err)
 		if (make_room(s, err) < 0 || start_read(s, err) < 0)
 			return -1;
 	}
+	done = wait_read(s, deadline_ns, err);
+	if (done <= 0)
+		return done < 0 ? -1 : STAGE_SOURCE_TIMED_OUT;
 	r = settle(s, err);
 	if (r > 0)
 		read_ahead(s);

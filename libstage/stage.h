@@ -47,6 +47,15 @@ const stage_schema *stage_input_schema(const stage_input *in);
 int stage_input_only(stage_input *in, const int *cols, size_t n, stage_error *err);
 /* Returns 1 with a batch (caller frees it), 0 at end, -1 on error. */
 int stage_input_next(stage_input *in, stage_batch **out, stage_error *err);
+/* The same, but waits for input only until deadline_ns, a CLOCK_MONOTONIC
+ * time in nanoseconds (0: no deadline), and then returns
+ * STAGE_INPUT_TIMED_OUT with no batch: for stages that must act on a clock
+ * while their input is quiet (cms-count --every-seconds). Text rows read
+ * before the deadline come out as a batch; a partial line waits in the
+ * buffer. An Arrow message is read whole once its first bytes are in, so
+ * the deadline bounds the wait between messages. */
+int stage_input_next_until(stage_input *in, uint64_t deadline_ns, stage_batch **out,
+                           stage_error *err);
 /* True when everything read so far is consumed and the writer upstream has
  * gone quiet: a stage should let its results out now. */
 bool stage_input_idle(const stage_input *in);

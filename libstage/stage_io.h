@@ -35,6 +35,14 @@ void stage_source_consume(stage_source *s, size_t n);
  * STAGE_SOURCE_MAX_BUFFER). Returns bytes added, 0 at end of input, -1 on
  * error. */
 ssize_t stage_source_fill(stage_source *s, stage_error *err);
+/* stage_source_fill() that gives up at deadline_ns (CLOCK_MONOTONIC
+ * nanoseconds; 0: no deadline): then it returns STAGE_SOURCE_TIMED_OUT and
+ * the read stays in flight, its bytes taken in by a later fill. */
+#define STAGE_SOURCE_TIMED_OUT (-2)
+/* What the readers above a source return when their deadline passed
+ * (stage_input_next_until, stage_text_reader_next_until). */
+#define STAGE_INPUT_TIMED_OUT 2
+ssize_t stage_source_fill_until(stage_source *s, uint64_t deadline_ns, stage_error *err);
 /* Makes at least `want` bytes available unless input ends first. Returns
  * the number available (may be < want only at end of input), or -1. */
 ssize_t stage_source_peek(stage_source *s, size_t want, stage_error *err);

@@ -52,6 +52,12 @@ int stage_text_reader_open(stage_text_reader **out, stage_source *src,
 const stage_schema *stage_text_reader_schema(const stage_text_reader *r);
 /* Returns 1 with a batch, 0 at end of input, -1 on error. */
 int stage_text_reader_next(stage_text_reader *r, stage_batch **out, stage_error *err);
+/* The same, but waits for input only until deadline_ns (CLOCK_MONOTONIC
+ * nanoseconds; 0: no deadline): then the rows read so far come out as a
+ * batch, or, with none, it returns STAGE_INPUT_TIMED_OUT (a partial line
+ * stays buffered for the next call). */
+int stage_text_reader_next_until(stage_text_reader *r, uint64_t deadline_ns, stage_batch **out,
+                                 stage_error *err);
 /* From now on, convert only the columns cols[0 .. n); the others read
  * as null (a stage that needs a few columns of wide text saves the rest of
  * the work). */

@@ -58,6 +58,30 @@ static int misfit(stage_text_reader *r, size_t col, const tin_field *f, uint64_t
 	return 0;
 }
 
+/* True when [p, p+n) is ASCII without a NUL byte: most text values, told
+ * apart a word at a time (overlapping words for the ends). */
+static inline bool plain_ascii(const uint8_t *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t w, bad = 0;
+	size_t i = 0;
+
+	if (n < 8) {
+		for (; i < n; i++)
+			bad |= p[i] >= 0x80 || p[i] == 0;
+		return !bad;
+	}
+	for (;; i += 8) {
+		if (i + 8 > n)
+			i = n - 8;
+		memcpy(&w, p + i, 8);
+		/* a high bit, or a zero byte (the classic haszero test) */
+		bad |= (w | ((w - ones) & ~w)) & highs;
+		if (i + 8 == n)
+			return !bad;
+	}
+}
+
 static inline void trim(const char **p, size_t *n)
 {
 	while (*n && ((*p)[0] == ' ' || (*p)[0] == '\t')) {
@@ -84,7 +108,7 @@ static int put(stage_text_reader *r, size_t col, const tin_field *f, uint64_t li
 	}
 	switch (c->type) {
 	case STAGE_UTF8:
-		if (stage__utf8_valid(f->p, n) && !memchr(p, '\0', n)) {
+		if (plain_ascii(f->p, n) || (stage__utf8_valid(f->p, n) && !memchr(p, '\0', n))) {
 			stage_col_append_bytes(c, p, n);
 			return 0;
 		}

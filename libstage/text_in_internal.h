@@ -125,6 +125,8 @@ struct stage_text_reader {
 	tin_keys keys;
 	int *slot;         /* jsonl: field index per column for one row */
 	bool *skip;        /* columns not converted (stage_text_reader_only) */
+	size_t stored;     /* with skip: fields a record needs split out (past the
+	                      last converted column they are only counted) */
 	/* csv/tsv: fields in the first record; with one column a blank line
 	 * is a null value, not a blank line to skip. */
 	size_t first_nfields;

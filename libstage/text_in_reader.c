@@ -257,9 +257,13 @@ int stage_text_reader_only(stage_text_reader *r, const int *cols, size_t n, stag
 	if (!r->skip)
 		return stage_error_oom(err, "column list");
 	memset(r->skip, 1, ncols);
+	r->stored = 1;
 	for (size_t i = 0; i < n; i++)
-		if (cols[i] >= 0 && (size_t)cols[i] < ncols)
+		if (cols[i] >= 0 && (size_t)cols[i] < ncols) {
 			r->skip[cols[i]] = false;
+			if ((size_t)cols[i] >= r->stored)
+				r->stored = (size_t)cols[i] + 1;
+		}
 	return 0;
 }
 
@@ -302,8 +306,15 @@ static int unstage(stage_text_reader *r, stage_error *err)
 
 int stage_text_reader_next(stage_text_reader *r, stage_batch **out, stage_error *err)
 {
+	return stage_text_reader_next_until(r, 0, out, err);
+}
+
+int stage_text_reader_next_until(stage_text_reader *r, uint64_t deadline_ns, stage_batch **out,
+                                 stage_error *err)
+{
+	ssize_t got;
 	size_t ncols = r->schema->ncols, since_check = 0;
-	size_t max_fields = r->slot ? TIN_MAX_COLUMNS + 1 : ncols + 1;
+	size_t max_fields = r->slot ? TIN_MAX_COLUMNS + 1 : r->skip ? r->stored : ncols + 1;
 
 	*out = NULL;
 	if (ncols == 0)
@@ -340,8 +351,13 @@ int stage_text_reader_next(stage_text_reader *r, stage_batch **out, stage_error 
 			break;
 		if (r->nrows > 0 && stage_source_drained(r->src))
 			return emit(r, out, err);
-		if (fill(r, err) < 0)
-			return -1;
+		got = stage_source_fill_until(r->src, deadline_ns, err);
+		if (got == STAGE_SOURCE_TIMED_OUT)
+			return r->nrows > 0 ? emit(r, out, err) : STAGE_INPUT_TIMED_OUT;
+		if (got < 0)
+			return line_error(r->line, err);
+		if (got == 0)
+			r->eof = true;
 	}
 	return r->nrows > 0 ? emit(r, out, err) : 0;
 }

@@ -1,3 +1,4 @@
+/* The heavy-hitter candidates' heap and its index (heavy.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,20 +31,20 @@ void cms_heavy_release(cms_heavy *hh)
 	hh->n = 0;
 }
 
-static bool same_key(const cms_candidate *c, cms_hash128 h, const void *key, size_t len,
-                     bool null)
+/* Keys are told apart by their 128-bit hash, and no byte compare: the
+ * sketch counts keys of equal hashes as one key anyway (its rows are
+ * slices of that hash), and a hot key meets its entry on every update. */
+static bool same_key(const cms_candidate *c, cms_hash128 h, size_t len, bool null)
 {
-	return c->h.lo == h.lo && c->h.hi == h.hi && c->null == null && c->len == len &&
-	       (len == 0 || memcmp(c->key, key, len) == 0);
+	return c->h.lo == h.lo && c->h.hi == h.hi && c->null == null && c->len == len;
 }
 
 /* The index slot of the key, or of the empty slot where it would go. */
-static size_t find_slot(const cms_heavy *hh, cms_hash128 h, const void *key, size_t len,
-                        bool null)
+static size_t find_slot(const cms_heavy *hh, cms_hash128 h, size_t len, bool null)
 {
 	size_t s = h.hi & hh->index_mask;
 
-	while (hh->index[s] && !same_key(&hh->heap[hh->index[s] - 1], h, key, len, null))
+	while (hh->index[s] && !same_key(&hh->heap[hh->index[s] - 1], h, len, null))
 		s = (s + 1) & hh->index_mask;
 	return s;
 }
@@ -82,7 +83,7 @@ static void sift_down(cms_heavy *hh, size_t pos)
 
 	for (;;) {
 		size_t l = 2 * pos + 1, r = l + 1, m = pos;
-		uint64_t least = c.estimate;
+		int64_t least = c.estimate;
 
 		if (l < hh->n && hh->heap[l].estimate < least) {
 			m = l;
@@ -110,19 +111,23 @@ static void sift_up(cms_heavy *hh, size_t pos)
 }
 
 void cms_heavy_offer(cms_heavy *hh, cms_hash128 h, const void *key, size_t len, bool null,
-                     uint64_t estimate)
+                     int64_t estimate)
 {
 	cms_candidate c = {.h = h, .estimate = estimate, .len = (uint32_t)len, .null = null};
 	size_t s;
 
 	if (hh->cap == 0 || (hh->n == hh->cap && estimate <= hh->heap[0].estimate))
 		return;
-	s = find_slot(hh, h, key, len, null);
+	s = find_slot(hh, h, len, null);
 	if (hh->index[s]) {
 		size_t pos = hh->index[s] - 1;
+		bool fell = estimate < hh->heap[pos].estimate;
 
 		hh->heap[pos].estimate = estimate;
-		sift_down(hh, pos);
+		if (fell)
+			sift_up(hh, pos);
+		else
+			sift_down(hh, pos);
 		return;
 	}
 	if (!null && len) {
@@ -136,7 +141,7 @@ void cms_heavy_offer(cms_heavy *hh, cms_hash128 h, const void *key, size_t len, 
 	if (hh->n == hh->cap) {
 		unindex(hh, 0);
 		free(hh->heap[0].key);
-		c.slot = (uint32_t)find_slot(hh, h, key, len, null);
+		c.slot = (uint32_t)find_slot(hh, h, len, null);
 		set_at(hh, 0, &c);
 		sift_down(hh, 0);
 		return;

@@ -2,7 +2,9 @@
  * their last update, at most `cap` of them, in a min-heap by estimate
  * with a hash index to find a key again. An update costs a comparison
  * with the heap's least estimate unless the key is a contender, so the
- * long tail of a stream passes at the price of one compare. */
+ * long tail of a stream passes at the price of one compare. Estimates
+ * may also fall (signed sketches); a candidate that falls to the least
+ * estimate or below keeps its place until a heavier key pushes it out. */
 #ifndef CMS_HEAVY_H
 #define CMS_HEAVY_H
 
@@ -15,7 +17,7 @@
 
 typedef struct cms_candidate {
 	cms_hash128 h;
-	uint64_t estimate;
+	int64_t estimate;
 	uint8_t *key;      /* owned; NULL for the null key */
 	uint32_t len;
 	uint32_t slot;     /* its entry in the index */
@@ -36,6 +38,6 @@ void cms_heavy_release(cms_heavy *hh);
 int cms_candidate_order(const void *a, const void *b);
 /* A key's new estimate after an update. */
 void cms_heavy_offer(cms_heavy *hh, cms_hash128 h, const void *key, size_t len, bool null,
-                     uint64_t estimate);
+                     int64_t estimate);
 
 #endif

@@ -29,19 +29,25 @@ static const char usage[] =
 	"  -w, --weight COL       add COL (a non-negative integer) per row, not 1\n"
 	"      --conservative     conservative update: smaller errors, but order-\n"
 	"                         dependent and not exactly mergeable; one thread\n"
+	"      --signed           weights may be negative (deletions); estimates are\n"
+	"                         medians, within 3 (e/w) N either way (see below)\n"
 	"      --every N          write the running result every N rows\n"
-	"      --every-seconds S  write it at the first batch after S seconds\n"
+	"      --every-seconds S  write it every S seconds, input or not\n"
 	"      --save FILE        also write the sketch to FILE at the end\n"
 	"      --load FILE        start from a saved sketch (repeat to merge several)\n"
 	"      --query            read keys and write each one's estimate\n"
 	"      --partial          write the sketch as a record instead of keys\n"
 	"      --merge            read --partial records and add them up\n"
 	"\n"
-	"Output: KEY estimate lower, heaviest first ([row] first with --every).\n"
+	"Output: KEY estimate lower (--signed: and upper), heaviest first ([row]\n"
+	"first with --every).\n"
 	"Sizing (Cormode and Muthukrishnan): width w = e/epsilon rounded up to a\n"
 	"power of two, depth d = ceil(ln(1/delta)). With N the total count, an\n"
 	"estimate is never below the true count, and exceeds it by more than\n"
 	"(e/w) N with probability at most e^-d; lower = estimate - (e/w) N.\n"
+	"--signed (count-median), N the sum of absolute weights: an estimate is\n"
+	"within 3 (e/w) N of the count with probability at least 1 - e^(-d/4);\n"
+	"lower and upper = estimate -/+ 3 (e/w) N.\n"
 	"\n";
 
 struct options {
@@ -53,7 +59,7 @@ struct options {
 	bool seed_set;
 	int64_t top;
 	double threshold;
-	bool conservative;
+	bool conservative, signed_weights;
 	int64_t every;
 	uint64_t every_ns;
 	const char *save;
@@ -71,6 +77,7 @@ enum {
 	OPT_TOP,
 	OPT_THRESHOLD,
 	OPT_CONSERVATIVE,
+	OPT_SIGNED,
 	OPT_EVERY,
 	OPT_EVERY_SECONDS,
 	OPT_SAVE,
@@ -98,6 +105,10 @@ static int check_options(const struct options *o, stage_error *err)
 	if ((o->width || o->depth) && (o->epsilon || o->delta))
 		return stage_error_set(err, STAGE_EXIT_USAGE,
 		                       "--width/--depth and --epsilon/--delta exclude each other");
+	if (o->signed_weights && o->conservative)
+		return stage_error_set(err, STAGE_EXIT_USAGE,
+		                       "--signed and --conservative exclude each other (the "
+		                       "conservative update needs non-negative weights)");
 	if (o->every && o->every_ns)
 		return stage_error_set(err, STAGE_EXIT_USAGE,
 		                       "--every and --every-seconds exclude each other");
@@ -129,6 +140,7 @@ static int parse_args(int argc, char **argv, stage_cli *cli, struct options *o,
 		{"top", required_argument, NULL, OPT_TOP},
 		{"threshold", required_argument, NULL, OPT_THRESHOLD},
 		{"conservative", no_argument, NULL, OPT_CONSERVATIVE},
+		{"signed", no_argument, NULL, OPT_SIGNED},
 		{"every", required_argument, NULL, OPT_EVERY},
 		{"every-seconds", required_argument, NULL, OPT_EVERY_SECONDS},
 		{"save", required_argument, NULL, OPT_SAVE},
@@ -187,6 +199,9 @@ static int parse_args(int argc, char **argv, stage_cli *cli, struct options *o,
 			continue;
 		case OPT_CONSERVATIVE:
 			o->conservative = true;
+			continue;
+		case OPT_SIGNED:
+			o->signed_weights = true;
 			continue;
 		case OPT_EVERY:
 			if (stage_parse_count(optarg, "--every", &o->every, err) < 0)
@@ -266,8 +281,8 @@ static size_t candidate_cap(const struct options *o)
 
 static int counter_init(struct counter *c, const cms_sketch *like, size_t cap, stage_error *err)
 {
-	if (cms_sketch_init(&c->sketch, like->width_log2, like->depth, like->seed,
-	                    like->conservative, err) < 0)
+	if (cms_sketch_init(&c->sketch, like->width_log2, like->depth, like->seed, like->variant,
+	                    err) < 0)
 		return -1;
 	return cms_heavy_init(&c->heavy, cap, err);
 }
@@ -279,9 +294,10 @@ static void counter_release(struct counter *c)
 }
 
 /* Row i's weight: 1 without -w. Returns 1, 0 to skip the row (null
- * weight), -1 for a weight that is not a non-negative integer. */
-static int weight_at(const stage_array *w, const char *name, int64_t i, int64_t row_base,
-                     uint64_t *out, stage_error *err)
+ * weight), -1 for a weight that is not an integer, or (unless signed) a
+ * negative one. */
+static int weight_at(const stage_array *w, const char *name, bool signed_ok, int64_t i,
+                     int64_t row_base, int64_t *out, stage_error *err)
 {
 	double v;
 
@@ -291,20 +307,22 @@ static int weight_at(const stage_array *w, const char *name, int64_t i, int64_t 
 	if (stage_array_is_null(w, i))
 		return 0;
 	if (w->type == STAGE_INT64) {
-		int64_t x = stage_array_i64(w, i);
-
-		if (x >= 0) {
-			*out = (uint64_t)x;
+		*out = stage_array_i64(w, i);
+		if (*out >= 0 || signed_ok)
 			return 1;
-		}
-		v = (double)x;
+		v = (double)*out;
 	} else {
 		v = w->type == STAGE_FLOAT64 ? stage_array_f64(w, i) : (double)stage_array_f32(w, i);
-		if (v >= 0 && v < 0x1p64 && v == floor(v)) {
-			*out = (uint64_t)v;
+		if (v >= (signed_ok ? -0x1p63 : 0) && v < 0x1p63 && v == floor(v)) {
+			*out = (int64_t)v;
 			return 1;
 		}
 	}
+	if (signed_ok)
+		return stage_error_set(err, STAGE_EXIT_BAD_INPUT,
+		                       "weight column '%s': weight %g in row %lld is not an integer "
+		                       "below 2^63 in magnitude",
+		                       name, v, (long long)(row_base + i + 1));
 	return stage_error_set(err, STAGE_EXIT_BAD_INPUT,
 	                       "weight column '%s': weight %g in row %lld is not a non-negative "
 	                       "integer",
@@ -325,20 +343,26 @@ static int count_rows(struct counter *c, const struct run *r, const stage_batch 
 {
 	const stage_array *key = &b->cols[r->key_col];
 	const stage_array *weight = r->weight_col >= 0 ? &b->cols[r->weight_col] : NULL;
+	bool signed_ok = c->sketch.variant == CMS_SIGNED;
 
 	for (int64_t i = from; i < to; i++) {
 		cms_keybuf k;
-		uint64_t w, est;
-		int rc = weight_at(weight, r->o->weight, i, row_base, &w, err);
+		int64_t w, est;
+		int rc = weight_at(weight, r->o->weight, signed_ok, i, row_base, &w, err);
 		cms_hash128 h;
+		uint64_t abs_w;
 
 		if (rc < 0)
 			return -1;
 		if (rc == 0 || w == 0)
 			continue;
-		if (c->sketch.n > INT64_MAX - w)
+		/* n bounds every counter's magnitude: checking it is enough */
+		abs_w = w < 0 ? 0 - (uint64_t)w : (uint64_t)w;
+		if (abs_w > INT64_MAX - c->sketch.n)
 			return stage_error_set(err, STAGE_EXIT_BAD_INPUT,
-			                       "row %lld: the total count passes 2^63 - 1",
+			                       signed_ok ? "row %lld: the total of absolute weights "
+			                                   "passes 2^63 - 1"
+			                                 : "row %lld: the total count passes 2^63 - 1",
 			                       (long long)(row_base + i + 1));
 		cms_key_of_row(key, i, &k);
 		h = key_hash(&c->sketch, &k);
@@ -372,7 +396,9 @@ static int size_sketch(struct run *r, cms_sketch *like, stage_error *err)
 		return -1;
 	}
 	*like = (cms_sketch){.width_log2 = width_log2, .depth = depth, .seed = r->o->seed,
-	                     .conservative = r->o->conservative};
+	                     .variant = r->o->conservative     ? CMS_CONSERVATIVE
+	                                : r->o->signed_weights ? CMS_SIGNED
+	                                                       : CMS_PLAIN};
 	return 0;
 }
 
@@ -476,17 +502,31 @@ static stage_schema *result_schema(const struct run *r, bool row_column, stage_e
 	if ((row_column && stage_schema_add(s, "row", STAGE_INT64, err) < 0) ||
 	    stage_schema_add(s, r->key_name, r->key_type, err) < 0 ||
 	    stage_schema_add(s, "estimate", STAGE_INT64, err) < 0 ||
-	    stage_schema_add(s, "lower", STAGE_INT64, err) < 0) {
+	    stage_schema_add(s, "lower", STAGE_INT64, err) < 0 ||
+	    (r->total.sketch.variant == CMS_SIGNED &&
+	     stage_schema_add(s, "upper", STAGE_INT64, err) < 0)) {
 		stage_schema_free(s);
 		return NULL;
 	}
 	return s;
 }
 
-/* e/w * N, rounded down: what an estimate may exceed the count by. */
-static uint64_t error_bound(const cms_sketch *s)
+/* Appends an estimate and its bounds: lower (estimate - bound, not below
+ * 0 unless signed) and, for a signed sketch, upper (estimate + bound). */
+static void append_bounds(stage_column_builder *col, const cms_sketch *s, int64_t est,
+                          uint64_t bound)
 {
-	return (uint64_t)floor(cms_sketch_epsilon(s) * (double)s->n);
+	int64_t b = (int64_t)bound;
+
+	stage_col_append_i64(col++, est);
+	if (s->variant != CMS_SIGNED) {
+		stage_col_append_i64(col, est > b ? est - b : 0);
+		return;
+	}
+	/* |est| and the bound are at most n <= INT64_MAX apart from 0; a
+	 * sum past the int64 range is clamped */
+	stage_col_append_i64(col++, est < INT64_MIN + b ? INT64_MIN : est - b);
+	stage_col_append_i64(col, est > INT64_MAX - b ? INT64_MAX : est + b);
 }
 
 /* The heaviest keys (--top K, or those at PHI * N or more). */
@@ -494,7 +534,7 @@ static int write_top(struct run *r, cms_heavy *hh, bool row_column, stage_error 
 {
 	stage_builder b = {0};
 	stage_batch *batch = NULL;
-	uint64_t bound = error_bound(&r->total.sketch);
+	uint64_t bound = cms_sketch_error_bound(&r->total.sketch);
 	double floor_n = r->o->threshold * (double)r->total.sketch.n;
 	size_t limit = r->o->threshold > 0 ? hh->n : (size_t)r->o->top;
 	int rc = -1;
@@ -511,8 +551,7 @@ static int write_top(struct run *r, cms_heavy *hh, bool row_column, stage_error 
 		if (row_column)
 			stage_col_append_i64(col++, r->rows);
 		cms_key_append(col++, c->key, c->len, c->null);
-		stage_col_append_i64(col++, (int64_t)c->estimate);
-		stage_col_append_i64(col, (int64_t)(c->estimate > bound ? c->estimate - bound : 0));
+		append_bounds(col, &r->total.sketch, c->estimate, bound);
 	}
 	if (stage_builder_finish(&b, &batch, err) < 0 || stage_output_write(r->out, batch, err) < 0)
 		goto done;
@@ -622,7 +661,7 @@ static int read_partials(struct run *r, stage_error *err)
 static int run_query(struct run *r, stage_error *err)
 {
 	const cms_sketch *s = &r->total.sketch;
-	uint64_t bound = error_bound(s);
+	uint64_t bound = cms_sketch_error_bound(s);
 	stage_builder out = {0};
 	stage_batch *b, *res = NULL;
 	int rc;
@@ -634,13 +673,10 @@ static int run_query(struct run *r, stage_error *err)
 
 		for (int64_t i = 0; i < b->nrows; i++) {
 			cms_keybuf k;
-			uint64_t est;
 
 			cms_key_of_row(key, i, &k);
-			est = cms_sketch_query(s, key_hash(s, &k));
 			cms_key_append(&out.cols[0], k.p, k.len, k.null);
-			stage_col_append_i64(&out.cols[1], (int64_t)est);
-			stage_col_append_i64(&out.cols[2], (int64_t)(est > bound ? est - bound : 0));
+			append_bounds(&out.cols[1], s, cms_sketch_query(s, key_hash(s, &k)), bound);
 		}
 		stage_batch_free(b);
 		if (stage_builder_finish(&out, &res, err) < 0 || stage_output_write(r->out, res, err) < 0) {
@@ -655,12 +691,13 @@ static int run_query(struct run *r, stage_error *err)
 	return rc;
 }
 
-static double now_seconds(void)
+/* CLOCK_MONOTONIC, as stage_input_next_until() takes its deadline. */
+static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static int write_snapshot(struct run *r, stage_error *err)
@@ -696,17 +733,20 @@ static int finish(struct run *r, struct counter *extra, int nextra, bool results
 	return rc;
 }
 
-/* --every, --every-seconds: counting in input order, with snapshots. */
+/* --every, --every-seconds: counting in input order, with snapshots,
+ * every S seconds on the clock also while no input comes. */
 static int run_every(struct run *r, stage_error *err)
 {
-	double last = now_seconds();
+	uint64_t every_ns = r->o->every_ns, due = every_ns ? now_ns() + every_ns : 0;
 	stage_batch *b;
 	int rc;
 
-	while ((rc = stage_input_next(r->in, &b, err)) > 0) {
+	while ((rc = stage_input_next_until(r->in, due, &b, err)) > 0) {
 		int64_t base = r->rows;
 
-		for (int64_t from = 0; rc >= 0 && from < b->nrows;) {
+		/* b is NULL when the input timed out */
+
+		for (int64_t from = 0; b && rc >= 0 && from < b->nrows;) {
 			int64_t to = r->o->every ? from + (r->o->every - r->rows % r->o->every) : b->nrows;
 
 			if (to > b->nrows)
@@ -718,9 +758,16 @@ static int run_every(struct run *r, stage_error *err)
 				rc = write_snapshot(r, err);
 		}
 		stage_batch_free(b);
-		if (rc >= 0 && r->o->every_ns && (now_seconds() - last) * 1e9 >= (double)r->o->every_ns) {
+		if (rc >= 0 && due && now_ns() >= due) {
+			uint64_t now;
+
 			rc = write_snapshot(r, err);
-			last = now_seconds();
+			/* on the beat; beats missed while counting a long batch are
+			 * skipped, not caught up with */
+			now = now_ns();
+			due += every_ns;
+			if (due <= now)
+				due = now + every_ns;
 		}
 		if (rc < 0)
 			return -1;
@@ -756,7 +803,7 @@ static int run_count(struct run *r, stage_error *err)
 
 	/* The conservative update depends on the counters it meets: one
 	 * thread, straight into the (perhaps loaded) sketch. */
-	if (r->total.sketch.conservative) {
+	if (r->total.sketch.variant == CMS_CONSERVATIVE) {
 		w.counters = &r->total;
 		rc = stage_input_aggregate(r->in, 1, count_batch, &w, &r->rows, err);
 		return rc < 0 ? rc : finish(r, NULL, 0, true, err);
@@ -794,13 +841,15 @@ static int check_loaded(struct run *r, stage_error *err)
 		if (size_sketch(r, &like, err) < 0)
 			return -1;
 		like.seed = r->total.sketch.seed;
-		like.conservative = r->total.sketch.conservative;
+		like.variant = r->total.sketch.variant;
 		why = cms_sketch_mismatch(&like, &r->total.sketch);
 	}
 	if (!why && o->seed_set && o->seed != r->total.sketch.seed)
 		why = "seeds differ";
-	if (!why && o->conservative && !r->total.sketch.conservative)
-		why = "one is conservative, the other plain";
+	if (!why && o->conservative && r->total.sketch.variant != CMS_CONSERVATIVE)
+		why = "--conservative, and the loaded sketch is not";
+	if (!why && o->signed_weights && r->total.sketch.variant != CMS_SIGNED)
+		why = "--signed, and the loaded sketch is not";
 	if (why)
 		return stage_error_set(err, STAGE_EXIT_BAD_INPUT,
 		                       "--load: the options ask for another sketch: %s", why);
@@ -892,7 +941,7 @@ int main(int argc, char **argv)
 	stage_error err = {0};
 	struct run r = {.cli = &cli, .o = &o, .key_col = -1, .weight_col = -1};
 	int failed = 1;
-	double start = now_seconds();
+	uint64_t start = now_ns();
 
 	stage_cli_init(&cli, "cms-count", usage);
 	if (parse_args(argc, argv, &cli, &o, &err) < 0)
@@ -917,7 +966,7 @@ int main(int argc, char **argv)
 		        (unsigned long long)cms_sketch_width(s), s->depth, cms_sketch_epsilon(s),
 		        cms_sketch_delta(s), (unsigned long long)s->n,
 		        ((size_t)s->depth << s->width_log2) * sizeof(uint64_t), (long long)r.rows,
-		        now_seconds() - start);
+		        (double)(now_ns() - start) / 1e9);
 	}
 done:
 	if (r.in && stage_input_warning(r.in))

@@ -1,3 +1,5 @@
+/* The count-min sketch's sizing, updates, queries and merges, for the
+ * plain, conservative and signed (count-median) variants. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -29,10 +31,10 @@ int cms_size_for(double eps, double delta, uint32_t *width_log2, uint32_t *depth
 }
 
 int cms_sketch_init(cms_sketch *s, uint32_t width_log2, uint32_t depth, uint64_t seed,
-                    bool conservative, stage_error *err)
+                    int variant, stage_error *err)
 {
 	*s = (cms_sketch){.width_log2 = width_log2, .depth = depth, .seed = seed,
-	                  .conservative = conservative};
+	                  .variant = variant};
 	s->counters = calloc((size_t)depth << width_log2, sizeof *s->counters);
 	if (!s->counters)
 		return stage_error_oom(err, "sketch counters");
@@ -53,6 +55,22 @@ double cms_sketch_epsilon(const cms_sketch *s)
 double cms_sketch_delta(const cms_sketch *s)
 {
 	return exp(-(double)s->depth);
+}
+
+uint64_t cms_sketch_error_bound(const cms_sketch *s)
+{
+	double k = s->variant == CMS_SIGNED ? 3 : 1;
+
+	return (uint64_t)floor(k * cms_sketch_epsilon(s) * (double)s->n);
+}
+
+const char *cms_variant_name(int variant)
+{
+	switch (variant) {
+	case CMS_PLAIN: return "plain";
+	case CMS_CONSERVATIVE: return "conservative";
+	default: return "signed";
+	}
 }
 
 cms_hash128 cms_sketch_hash(const cms_sketch *s, const void *key, size_t n)
@@ -91,53 +109,82 @@ static void row_bits(const cms_sketch *s, cms_hash128 h, uint64_t *bits)
 
 #define BITS_WORDS (CMS_MAX_DEPTH * CMS_MAX_WIDTH_LOG2 / 64 + 3)
 
-uint64_t cms_sketch_add(cms_sketch *s, cms_hash128 h, uint64_t weight)
+/* The median of v[0..n), the two middle values' mean rounded down when n
+ * is even; v is reordered. */
+static int64_t median(int64_t *v, uint32_t n)
 {
-	uint64_t bits[BITS_WORDS], *c[CMS_MAX_DEPTH], est = UINT64_MAX;
+	for (uint32_t i = 1; i < n; i++) {
+		int64_t x = v[i];
+		uint32_t j = i;
 
-	if (!s->conservative && s->depth * s->width_log2 <= 64) {
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	if (n % 2)
+		return v[n / 2];
+	/* floor((a + b) / 2) without overflow */
+	return (v[n / 2 - 1] & v[n / 2]) + ((v[n / 2 - 1] ^ v[n / 2]) >> 1);
+}
+
+/* The estimate from the d counters of a key (their values in v). */
+static int64_t estimate_of(const cms_sketch *s, int64_t *v)
+{
+	int64_t est = INT64_MAX;
+
+	if (s->variant == CMS_SIGNED)
+		return median(v, s->depth);
+	for (uint32_t i = 0; i < s->depth; i++)
+		est = v[i] < est ? v[i] : est;
+	return est;
+}
+
+int64_t cms_sketch_add(cms_sketch *s, cms_hash128 h, int64_t weight)
+{
+	uint64_t bits[BITS_WORDS], *c[CMS_MAX_DEPTH];
+	int64_t v[CMS_MAX_DEPTH], est = INT64_MAX;
+
+	/* Counters never pass INT64_MAX in magnitude (the caller bounds n),
+	 * so unsigned wrap-around adds a negative weight exactly. */
+	s->n += weight < 0 ? 0 - (uint64_t)weight : (uint64_t)weight;
+	if (s->variant == CMS_PLAIN && s->depth * s->width_log2 <= 64) {
 		/* the common case, kept simple for speed: all rows from h.lo */
-		uint64_t v = h.lo, mask = cms_sketch_width(s) - 1, *row = s->counters;
+		uint64_t x = h.lo, mask = cms_sketch_width(s) - 1, *row = s->counters;
 
-		s->n += weight;
-		for (uint32_t i = 0; i < s->depth; i++, row += mask + 1, v >>= s->width_log2) {
-			uint64_t *cell = &row[v & mask];
+		for (uint32_t i = 0; i < s->depth; i++, row += mask + 1, x >>= s->width_log2) {
+			uint64_t *cell = &row[x & mask];
 
-			*cell += weight;
-			est = *cell < est ? *cell : est;
+			*cell += (uint64_t)weight;
+			est = (int64_t)*cell < est ? (int64_t)*cell : est;
 		}
 		return est;
 	}
 	row_bits(s, h, bits);
-	s->n += weight;
 	for (uint32_t i = 0; i < s->depth; i++) {
 		c[i] = cell(s, i, bits);
-		if (!s->conservative)
-			*c[i] += weight;
-		if (*c[i] < est)
-			est = *c[i];
+		if (s->variant != CMS_CONSERVATIVE)
+			*c[i] += (uint64_t)weight;
+		v[i] = (int64_t)*c[i];
 	}
-	if (!s->conservative)
+	est = estimate_of(s, v);
+	if (s->variant != CMS_CONSERVATIVE)
 		return est;
 	est += weight;
 	for (uint32_t i = 0; i < s->depth; i++)
-		if (*c[i] < est)
-			*c[i] = est;
+		if ((int64_t)*c[i] < est)
+			*c[i] = (uint64_t)est;
 	return est;
 }
 
-uint64_t cms_sketch_query(const cms_sketch *s, cms_hash128 h)
+int64_t cms_sketch_query(const cms_sketch *s, cms_hash128 h)
 {
-	uint64_t bits[BITS_WORDS], est = UINT64_MAX;
+	uint64_t bits[BITS_WORDS];
+	int64_t v[CMS_MAX_DEPTH];
 
 	row_bits(s, h, bits);
-	for (uint32_t i = 0; i < s->depth; i++) {
-		uint64_t v = *cell(s, i, bits);
-
-		if (v < est)
-			est = v;
-	}
-	return est;
+	for (uint32_t i = 0; i < s->depth; i++)
+		v[i] = (int64_t)*cell(s, i, bits);
+	return estimate_of(s, v);
 }
 
 const char *cms_sketch_mismatch(const cms_sketch *a, const cms_sketch *b)
@@ -148,8 +195,16 @@ const char *cms_sketch_mismatch(const cms_sketch *a, const cms_sketch *b)
 		return "depths differ";
 	if (a->seed != b->seed)
 		return "seeds differ";
-	if (a->conservative != b->conservative)
-		return "one is conservative, the other plain";
+	if (a->variant != b->variant) {
+		/* one message for each pair, naming both */
+		static const char *const pair[3] = {
+			"one is conservative, the other plain",
+			"one is signed, the other plain",
+			"one is signed, the other conservative",
+		};
+
+		return pair[a->variant + b->variant - 1];
+	}
 	return NULL;
 }
 
@@ -157,10 +212,14 @@ int cms_sketch_merge(cms_sketch *a, const cms_sketch *b)
 {
 	size_t n = (size_t)a->depth << a->width_log2;
 
-	if (__builtin_add_overflow(a->n, b->n, &a->n))
+	if (__builtin_add_overflow(a->n, b->n, &a->n) || a->n > INT64_MAX)
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (__builtin_add_overflow(a->counters[i], b->counters[i], &a->counters[i]))
+	for (size_t i = 0; i < n; i++) {
+		int64_t x = (int64_t)a->counters[i], y = (int64_t)b->counters[i], sum;
+
+		if (__builtin_add_overflow(x, y, &sum))
 			return -1;
+		a->counters[i] = (uint64_t)sum;
+	}
 	return 0;
 }

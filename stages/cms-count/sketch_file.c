@@ -52,7 +52,7 @@ int cms_file_encode(const cms_sketch *s, stage_type key_type, const cms_heavy *h
 	memcpy(p + 12, &s->depth, 4);
 	memcpy(p + 16, &s->seed, 8);
 	memcpy(p + 24, &s->n, 8);
-	p[32] = s->conservative;
+	p[32] = (uint8_t)s->variant;
 	p[33] = (uint8_t)key_type;
 	p[34] = p[35] = 0;
 	u32 = (uint32_t)nc;
@@ -129,7 +129,7 @@ int cms_file_decode(const uint8_t *p, size_t len, const char *what, cms_sketch *
 	memcpy(&depth, p + 12, 4);
 	memcpy(&seed, p + 16, 8);
 	memcpy(&nc, p + 36, 4);
-	if (width_log2 > CMS_MAX_WIDTH_LOG2 || depth < 1 || depth > CMS_MAX_DEPTH || p[32] > 1 ||
+	if (width_log2 > CMS_MAX_WIDTH_LOG2 || depth < 1 || depth > CMS_MAX_DEPTH || p[32] > CMS_SIGNED ||
 	    p[33] < STAGE_INT64 || p[33] > STAGE_TIMESTAMP || p[34] || p[35] || nc > MAX_CANDIDATES)
 		return bad(err, what, "a header field out of range");
 	ncells = (size_t)depth << width_log2;

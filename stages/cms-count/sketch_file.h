@@ -7,12 +7,12 @@
  *       12     4  depth
  *       16     8  seed
  *       24     8  N, the total weight counted
- *       32     1  variant: 0 plain, 1 conservative
+ *       32     1  variant: 0 plain, 1 conservative, 2 signed
  *       33     1  key type (stage_type: 1 int64, 2 float64, 3 float32,
  *                 4 bool, 5 utf8, 6 binary, 7 timestamp)
  *       34     2  zero
  *       36     4  number of heavy-hitter candidates
- *       40  8*d*w counters, row by row
+ *       40  8*d*w counters, row by row (signed: int64, two's complement)
  *        .     .  candidates, heaviest first (ties: null key first, then
  *                 by bytes), each: 1 byte null flag, 4 bytes length, the
  *                 key's bytes (int64 and timestamp 8, float64 8, float32 4,
@@ -20,7 +20,9 @@
  *        .     8  check: the low 64 bits of cms_hash (seed 0) of all the
  *                 bytes before it
  * Candidates carry no counts: they are queried against the sketch they
- * end up in. */
+ * end up in. The signed variant came later without a new version: the
+ * layout is the same, and a reader that predates it refuses the variant
+ * byte as out of range rather than misreading the counters. */
 #ifndef CMS_SKETCH_FILE_H
 #define CMS_SKETCH_FILE_H
 

@@ -1,7 +1,7 @@
 /* Deterministic key streams with exact counts, for the cms-count accuracy
  * and merge tests (issue 5).
  *
- *   gen_keys (-z S | -u) -m M -n N [-r SEED] [-c FILE]
+ *   gen_keys (-z S | -u) -m M -n N [-r SEED] [-c FILE] [-d P]
  *
  * prints N keys, one a line, drawn from M distinct keys k0 .. k<M-1>:
  * -z S  Zipf with exponent S: key k<i> has probability proportional to
@@ -10,6 +10,9 @@
  * -r    the seed (default 1); the same arguments give the same stream.
  * -c    also write the exact counts, "key<TAB>count" for all M keys in key
  *       order (zeros included), to FILE.
+ * -d P  a turnstile stream for --signed: each line is "key<TAB>weight",
+ *       the weight 1, 2 or 3 (uniform) and negative with probability P;
+ *       the counts are the sums of the weights.
  *
  * Draws use Vose's alias method (O(1) a draw, so 10^7 keys take well under
  * a second) on xoshiro256**; the counts come from the draws themselves, an
@@ -82,10 +85,11 @@ int main(int argc, char **argv)
 {
 	double s = -1;
 	int uniform = 0, opt;
+	double deletes = -1;
 	uint64_t m = 0, n = 0, seed = 1;
 	const char *counts_path = NULL;
 
-	while ((opt = getopt(argc, argv, "z:um:n:r:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "z:um:n:r:c:d:")) != -1) {
 		switch (opt) {
 		case 'z':
 			s = strtod(optarg, NULL);
@@ -97,12 +101,17 @@ int main(int argc, char **argv)
 		case 'n': n = number(optarg, "-n"); break;
 		case 'r': seed = number(optarg, "-r"); break;
 		case 'c': counts_path = optarg; break;
+		case 'd':
+			deletes = strtod(optarg, NULL);
+			if (!(deletes >= 0 && deletes <= 1))
+				die("-d wants a probability");
+			break;
 		default:
-			die("usage: gen_keys (-z S | -u) -m M -n N [-r SEED] [-c FILE]");
+			die("usage: gen_keys (-z S | -u) -m M -n N [-r SEED] [-c FILE] [-d P]");
 		}
 	}
 	if (uniform == (s > 0) || m == 0 || m > UINT32_MAX || optind != argc)
-		die("usage: gen_keys (-z S | -u) -m M -n N [-r SEED] [-c FILE]");
+		die("usage: gen_keys (-z S | -u) -m M -n N [-r SEED] [-c FILE] [-d P]");
 
 	for (int i = 0; i < 4; i++)
 		rng_s[i] = splitmix64(&seed);
@@ -150,7 +159,7 @@ int main(int argc, char **argv)
 		free(large);
 	}
 
-	uint64_t *count = calloc(m, sizeof *count);
+	int64_t *count = calloc(m, sizeof *count);
 	if (!count)
 		die("out of memory");
 
@@ -170,7 +179,13 @@ int main(int argc, char **argv)
 			if ((double)(next64() >> 11) * 0x1p-53 >= prob[k])
 				k = alias[k];
 		}
-		count[k]++;
+		int64_t w = 1;
+		if (deletes >= 0) {
+			w = 1 + (int64_t)below(3);
+			if ((double)(next64() >> 11) * 0x1p-53 < deletes)
+				w = -w;
+		}
+		count[k] += w;
 		char digits[24];
 		int nd = 0;
 		uint64_t v = k;
@@ -181,6 +196,12 @@ int main(int argc, char **argv)
 		out[o++] = 'k';
 		while (nd)
 			out[o++] = digits[--nd];
+		if (deletes >= 0) {
+			out[o++] = '\t';
+			if (w < 0)
+				out[o++] = '-';
+			out[o++] = (char)('0' + (w < 0 ? -w : w));
+		}
 		out[o++] = '\n';
 		if (o >= BUF) {
 			if (fwrite(out, 1, o, stdout) != o)
@@ -197,8 +218,7 @@ int main(int argc, char **argv)
 		if (!f)
 			die("cannot open the counts file");
 		for (uint64_t i = 0; i < m; i++)
-			fprintf(f, "k%llu\t%llu\n", (unsigned long long)i,
-			        (unsigned long long)count[i]);
+			fprintf(f, "k%llu\t%lld\n", (unsigned long long)i, (long long)count[i]);
 		if (fclose(f) != 0)
 			die("cannot write the counts file");
 	}

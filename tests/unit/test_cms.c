@@ -119,7 +119,7 @@ END_TEST
 static void check_heap(const cms_heavy *hh)
 {
 	for (size_t i = 1; i < hh->n; i++)
-		ck_assert_uint_le(hh->heap[(i - 1) / 2].estimate, hh->heap[i].estimate);
+		ck_assert_int_le(hh->heap[(i - 1) / 2].estimate, hh->heap[i].estimate);
 	for (size_t i = 0; i < hh->n; i++)
 		ck_assert_uint_eq(hh->index[hh->heap[i].slot], i + 1);
 }
@@ -171,6 +171,61 @@ START_TEST(heavy_keeps_largest)
 		ck_assert_msg(found, "key %u (count %llu) missing", k, (unsigned long long)est[k]);
 	}
 	cms_heavy_release(&hh);
+}
+END_TEST
+
+/* Signed sketches: with few keys in wide rows, the median is each key's
+ * net count exactly, negative ones included (depth 3 and the two-middle
+ * mean of depth 4); the heap stays a heap as estimates fall; merging
+ * refuses to pass the int64 range either way. */
+START_TEST(signed_median_and_heap)
+{
+	static const uint32_t depths[2] = {3, 4};
+	int64_t truth[100];
+	stage_error err = {0};
+	uint64_t seed = 17;
+
+	for (int t = 0; t < 2; t++) {
+		cms_sketch s;
+		cms_heavy hh;
+
+		memset(truth, 0, sizeof truth);
+		ck_assert_int_eq(cms_sketch_init(&s, 16, depths[t], 8, CMS_SIGNED, &err), 0);
+		ck_assert_int_eq(cms_heavy_init(&hh, 10, &err), 0);
+		for (int i = 0; i < 20000; i++) {
+			uint32_t k = (uint32_t)(next(&seed) % 100);
+			int64_t w = (int64_t)(next(&seed) % 7) - 4;
+			cms_hash128 h = hash_of(&s, k);
+
+			truth[k] += w;
+			ck_assert_int_eq(cms_sketch_add(&s, h, w), truth[k]);
+			cms_heavy_offer(&hh, h, &k, sizeof k, false, truth[k]);
+			if (i % 500 == 0)
+				check_heap(&hh);
+		}
+		check_heap(&hh);
+		for (uint32_t k = 0; k < 100; k++)
+			ck_assert_int_eq(cms_sketch_query(&s, hash_of(&s, k)), truth[k]);
+		ck_assert_int_lt(truth[0] + truth[1] + truth[2], 0);
+		cms_heavy_release(&hh);
+		cms_sketch_release(&s);
+	}
+	{
+		cms_sketch a, b;
+
+		ck_assert_int_eq(cms_sketch_init(&a, 2, 1, 0, CMS_SIGNED, &err), 0);
+		ck_assert_int_eq(cms_sketch_init(&b, 2, 1, 0, CMS_SIGNED, &err), 0);
+		a.counters[0] = (uint64_t)INT64_MIN + 5;
+		b.counters[0] = (uint64_t)-6;
+		ck_assert_int_eq(cms_sketch_merge(&a, &b), -1);
+		a.counters[0] = (uint64_t)INT64_MIN + 6;
+		ck_assert_int_eq(cms_sketch_merge(&a, &b), 0);
+		ck_assert_int_eq((int64_t)a.counters[0], INT64_MIN);
+		ck_assert_str_eq(cms_sketch_mismatch(&a, &(cms_sketch){.width_log2 = 2, .depth = 1}),
+		                 "one is signed, the other plain");
+		cms_sketch_release(&a);
+		cms_sketch_release(&b);
+	}
 }
 END_TEST
 
@@ -232,6 +287,7 @@ int main(void)
 	tcase_add_test(tc, sketch_merge_linear);
 	tcase_add_test(tc, sketch_wide_and_deep);
 	tcase_add_test(tc, heavy_keeps_largest);
+	tcase_add_test(tc, signed_median_and_heap);
 	tcase_add_test(tc, file_round_trip_and_damage);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
