@@ -215,6 +215,17 @@ int stage_output_fail(stage_output *o, const char *stage, const char *message,
 	return stage_sink_flush(o->sink, err);
 }
 
+int stage_output_end(stage_output *o, const char *stage, int rc, stage_error *err)
+{
+	stage_error ignored;
+
+	if (rc >= 0)
+		return stage_output_finish(o, err);
+	if (o && !err->downstream_closed)
+		stage_output_fail(o, stage, err->msg, &ignored);
+	return -1;
+}
+
 uint64_t stage_output_bytes(const stage_output *o)
 {
 	return stage_sink_offset(o->sink);

@@ -94,6 +94,11 @@ int stage_output_finish(stage_output *o, stage_error *err);
  * output simply stops). */
 int stage_output_fail(stage_output *o, const char *stage, const char *message,
                       stage_error *err);
+/* The end of a stage's main: after its work returned `rc`, finishes the
+ * output when rc >= 0, or tells downstream of the failure in err (o may be
+ * NULL when the failure came before the output opened; a closed downstream
+ * is told nothing). Returns 0, or -1 with err. */
+int stage_output_end(stage_output *o, const char *stage, int rc, stage_error *err);
 uint64_t stage_output_bytes(const stage_output *o);
 void stage_output_free(stage_output *o);
 

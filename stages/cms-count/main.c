@@ -946,15 +946,7 @@ int main(int argc, char **argv)
 	stage_cli_init(&cli, "cms-count", usage);
 	if (parse_args(argc, argv, &cli, &o, &err) < 0)
 		goto done;
-	if (run(&r, &err) < 0) {
-		if (r.out && !err.downstream_closed) {
-			stage_error ignored;
-
-			stage_output_fail(r.out, cli.prog, err.msg, &ignored);
-		}
-		goto done;
-	}
-	if (stage_output_finish(r.out, &err) < 0)
+	if (stage_output_end(r.out, cli.prog, run(&r, &err), &err) < 0)
 		goto done;
 	failed = 0;
 	if (cli.stats) {

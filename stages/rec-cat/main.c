@@ -220,15 +220,8 @@ int main(int argc, char **argv)
 	    stage_output_set_workers(out, cli.workers, !cli.unordered, &err) < 0)
 		goto done;
 	stage_output_set_input(out, in);
-	if (copy_rows(in, out, cols, ncols, o.head, &rows, &err) < 0) {
-		if (!err.downstream_closed) {
-			stage_error ignored;
-
-			stage_output_fail(out, cli.prog, err.msg, &ignored);
-		}
-		goto done;
-	}
-	if (stage_output_finish(out, &err) < 0)
+	if (stage_output_end(out, cli.prog, copy_rows(in, out, cols, ncols, o.head, &rows, &err),
+	                     &err) < 0)
 		goto done;
 	failed = 0;
 done:
