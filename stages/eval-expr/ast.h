@@ -1,7 +1,7 @@
 /* The checked expression tree shared by eval-expr's front end (parse.c,
- * check.c) and back end (compile.c, vm.c): what the user wrote, with every
- * node typed and every implicit promotion made explicit as an EV_CAST node,
- * so the back end never decides a type.
+ * typecheck.c) and back end (compile.c, vm.c): what the user wrote, with
+ * every node typed and every implicit promotion made explicit as an EV_CAST
+ * node, so the back end never decides a type.
  *
  * Ownership: an ev_ast owns all its nodes, names and literal bytes;
  * ev_ast_free() releases everything. */
@@ -11,6 +11,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* The parser's bound on nesting (parentheses, operators, calls): deeper
+ * text is an error. A checked tree is at most 2 * EV_MAX_DEPTH nodes deep,
+ * so walks over it may recurse. */
+#define EV_MAX_DEPTH 256
 
 /* Value types inside expressions. Input int64 and timestamp columns read as
  * EV_INT64, float64 as EV_FLOAT64, float32 as EV_FLOAT32, bool as EV_BOOL,
@@ -111,7 +116,7 @@ typedef struct ev_node {
 	ev_op op;
 	ev_type type; /* the node's result type */
 	int line;     /* where the node starts: 1-based line and column of the */
-	int col;      /* source text, for messages (see ev_ast.sources) */
+	int col;      /* source text, for messages (see ev_node_pos()) */
 	int nargs;
 	struct ev_node *args[3];
 	union {
@@ -146,6 +151,8 @@ typedef struct ev_ast {
 	ev_assignment *assign; /* in order; later ones may use earlier results */
 	ev_node *where;        /* NULL, or a bool expression; it sees the
 	                          assignments' results */
+	int where_line;        /* the --where nodes' lines count on from this
+	                          one (past the assignments' lines); 0: none */
 	/* The output columns in order: the input columns, each replaced in
 	 * place by the last assignment of the same name, then new names in the
 	 * order of their first assignment; --drop / --keep applied. */
@@ -154,5 +161,11 @@ typedef struct ev_ast {
 } ev_ast;
 
 void ev_ast_free(ev_ast *ast);
+/* Frees one subtree. */
+void ev_node_free(ev_node *n);
+
+/* A node's position for messages: "3:14", or "--where 1:14" for a node of
+ * the --where expression. Returns what snprintf returns. */
+int ev_node_pos(const ev_ast *ast, const ev_node *n, char *buf, size_t sz);
 
 #endif
