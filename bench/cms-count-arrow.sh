@@ -71,12 +71,8 @@ stream() {
 	fi
 	if [ "$COPIES" -eq 1 ]; then
 		s_f=$s_part
-	elif [ ! -s "$s_f" ]; then
-		echo "generating $s_f" >&2
-		: >"$s_f.tmp"
-		s_i=0
-		while [ $s_i -lt "$COPIES" ]; do cat "$s_part" >>"$s_f.tmp"; s_i=$((s_i + 1)); done
-		mv "$s_f.tmp" "$s_f"
+	else
+		repeat_file "$s_part" "$COPIES" "$s_f"
 	fi
 	echo "$s_f"
 }

@@ -39,12 +39,8 @@ if [ ! -s "$part" ]; then
 fi
 if [ "$COPIES" -eq 1 ]; then
 	f=$part
-elif [ ! -s "$f" ]; then
-	echo "generating $f" >&2
-	: >"$f.tmp"
-	i=0
-	while [ $i -lt "$COPIES" ]; do cat "$part" >>"$f.tmp"; i=$((i + 1)); done
-	mv "$f.tmp" "$f"
+else
+	repeat_file "$part" "$COPIES" "$f"
 fi
 size=$(wc -c <"$f")
 cat "$f" >/dev/null # into the page cache

@@ -55,6 +55,17 @@ now() {
 	date +%s.%N
 }
 
+# repeat_file PART COPIES OUT: OUT holds PART COPIES times over (a longer
+# stream without generating it again), unless OUT is already there.
+repeat_file() {
+	[ -s "$3" ] && return 0
+	echo "generating $3" >&2
+	: >"$3.tmp"
+	rf_i=0
+	while [ $rf_i -lt "$2" ]; do cat "$1" >>"$3.tmp"; rf_i=$((rf_i + 1)); done
+	mv "$3.tmp" "$3"
+}
+
 # bench_compare LABEL1 CMD1 LABEL2 CMD2 [LABEL3 CMD3 ...]: times the commands
 # RUNS times each, interleaved (after one warm-up run each), and sets T1,
 # T2, ... to their median seconds. Each CMD runs under sh -c '...', so a

@@ -44,13 +44,7 @@ if [ ! -s "$a_part" ]; then
 	"$REC_CAT" --in csv --no-header --types f1:float64 --out arrow <"$t_part" >"$a_part.tmp"
 	mv "$a_part.tmp" "$a_part"
 fi
-if [ ! -s "$f" ]; then
-	echo "generating $f" >&2
-	: >"$f.tmp"
-	i=0
-	while [ $i -lt $COPIES ]; do cat "$a_part" >>"$f.tmp"; i=$((i + 1)); done
-	mv "$f.tmp" "$f"
-fi
+repeat_file "$a_part" "$COPIES" "$f"
 size=$(wc -c <"$f")
 cat "$f" >/dev/null # into the page cache
 
@@ -73,13 +67,7 @@ dm_part="$RSS_KIB KiB, $RSS_S s (user $RSS_USER s, system $RSS_SYS s)"
 dm_rss=$RSS_KIB dm_s=$RSS_S dm_cpu="user $RSS_USER s, system $RSS_SYS s" dm_n=$PART dm_note=
 if [ "$COPIES" -gt 1 ] && [ $((dm_rss * COPIES / 1024)) -lt "$DATAMASH_MAX_MIB" ]; then
 	t_full="$BENCH_DATA/normal-1e9-$PART-x$COPIES.txt"
-	if [ ! -s "$t_full" ]; then
-		echo "generating $t_full" >&2
-		: >"$t_full.tmp"
-		i=0
-		while [ $i -lt $COPIES ]; do cat "$t_part" >>"$t_full.tmp"; i=$((i + 1)); done
-		mv "$t_full.tmp" "$t_full"
-	fi
+	repeat_file "$t_part" "$COPIES" "$t_full"
 	peak_rss /dev/null "datamash mean 1 sstdev 1 sskew 1 skurt 1 < '$t_full'"
 	dm_rss=$RSS_KIB dm_s=$RSS_S dm_cpu="user $RSS_USER s, system $RSS_SYS s" dm_n=$ROWS
 elif [ "$COPIES" -gt 1 ]; then

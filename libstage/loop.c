@@ -55,7 +55,7 @@ struct stage_loop {
 	size_t posts;
 };
 
-uint64_t stage__now_ns(void)
+uint64_t stage_now_ns(void)
 {
 	struct timespec ts;
 
@@ -309,7 +309,7 @@ int64_t stage_loop_timer(stage_loop *l, uint64_t ns, stage_loop_cb cb, void *arg
 		return -1;
 	op->ts.tv_sec = (long long)(ns / 1000000000u);
 	op->ts.tv_nsec = (long long)(ns % 1000000000u);
-	op->deadline_ns = stage__now_ns() + ns;
+	op->deadline_ns = stage_now_ns() + ns;
 	return start_op(l, op, err);
 }
 

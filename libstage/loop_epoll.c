@@ -212,7 +212,7 @@ static int epoll_wait_once(stage_loop *l, int64_t timeout_ns, stage_error *err)
 	struct epoll_state *s = stage__loop_backend_state(l);
 	struct epoll_event ev[BATCH];
 	struct completion done[2 * BATCH];
-	uint64_t now = stage__now_ns(), deadline = UINT64_MAX;
+	uint64_t now = stage_now_ns(), deadline = UINT64_MAX;
 	int n, nev;
 	struct timespec ts, *tsp = NULL;
 

@@ -62,6 +62,5 @@ void stage__loop_complete(stage_loop *l, struct stage__op *op, int64_t result);
 int stage__loop_offload(stage_loop *l, struct stage__op *op, int64_t (*fn)(struct stage__op *),
                         stage_error *err);
 
-uint64_t stage__now_ns(void);
 
 #endif

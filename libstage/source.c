@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "stage_internal.h"
 #include "stage_loop.h"
@@ -84,11 +83,8 @@ static int wait_read(stage_source *s, uint64_t deadline_ns, stage_error *err)
 		int64_t left = -1;
 
 		if (deadline_ns) {
-			struct timespec ts;
-			uint64_t now;
+			uint64_t now = stage_now_ns();
 
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 			if (now >= deadline_ns)
 				return 0;
 			left = (int64_t)(deadline_ns - now);

@@ -20,6 +20,7 @@
 #include "stage_error.h"
 #include "stage_io.h"
 #include "stage_ipc.h"
+#include "stage_loop.h"
 #include "stage_record.h"
 #include "stage_text.h"
 

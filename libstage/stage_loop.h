@@ -21,6 +21,10 @@
 
 typedef struct stage_loop stage_loop;
 
+/* CLOCK_MONOTONIC in nanoseconds: the clock of the loop's timers, of
+ * stage_input_next_until()'s deadlines and of --stats. */
+uint64_t stage_now_ns(void);
+
 /* result: bytes transferred, 0 for an expired timer or a watch that fired
  * (see revents), or a negative errno. */
 typedef void (*stage_loop_cb)(void *arg, int64_t result);

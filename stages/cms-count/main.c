@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "keys.h"
 #include "sketch_file.h"
@@ -691,15 +690,6 @@ static int run_query(struct run *r, stage_error *err)
 	return rc;
 }
 
-/* CLOCK_MONOTONIC, as stage_input_next_until() takes its deadline. */
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int write_snapshot(struct run *r, stage_error *err)
 {
 	cms_heavy top;
@@ -737,7 +727,7 @@ static int finish(struct run *r, struct counter *extra, int nextra, bool results
  * every S seconds on the clock also while no input comes. */
 static int run_every(struct run *r, stage_error *err)
 {
-	uint64_t every_ns = r->o->every_ns, due = every_ns ? now_ns() + every_ns : 0;
+	uint64_t every_ns = r->o->every_ns, due = every_ns ? stage_now_ns() + every_ns : 0;
 	stage_batch *b;
 	int rc;
 
@@ -758,13 +748,13 @@ static int run_every(struct run *r, stage_error *err)
 				rc = write_snapshot(r, err);
 		}
 		stage_batch_free(b);
-		if (rc >= 0 && due && now_ns() >= due) {
+		if (rc >= 0 && due && stage_now_ns() >= due) {
 			uint64_t now;
 
 			rc = write_snapshot(r, err);
 			/* on the beat; beats missed while counting a long batch are
 			 * skipped, not caught up with */
-			now = now_ns();
+			now = stage_now_ns();
 			due += every_ns;
 			if (due <= now)
 				due = now + every_ns;
@@ -941,7 +931,7 @@ int main(int argc, char **argv)
 	stage_error err = {0};
 	struct run r = {.cli = &cli, .o = &o, .key_col = -1, .weight_col = -1};
 	int failed = 1;
-	uint64_t start = now_ns();
+	uint64_t start = stage_now_ns();
 
 	stage_cli_init(&cli, "cms-count", usage);
 	if (parse_args(argc, argv, &cli, &o, &err) < 0)
@@ -958,7 +948,7 @@ int main(int argc, char **argv)
 		        (unsigned long long)cms_sketch_width(s), s->depth, cms_sketch_epsilon(s),
 		        cms_sketch_delta(s), (unsigned long long)s->n,
 		        ((size_t)s->depth << s->width_log2) * sizeof(uint64_t), (long long)r.rows,
-		        (double)(now_ns() - start) / 1e9);
+		        (double)(stage_now_ns() - start) / 1e9);
 	}
 done:
 	if (r.in && stage_input_warning(r.in))

@@ -3,7 +3,6 @@
  * replace columns, --where filters rows. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "front.h"
 #include "kernels.h"
@@ -366,14 +365,6 @@ static int run(struct run *r, stage_error *err)
 	return run_batches(r, err);
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void print_stats(const struct run *r, double secs)
 {
 	fprintf(stderr,
@@ -392,7 +383,7 @@ int main(int argc, char **argv)
 	ev_front_opts o = {0};
 	stage_error err = {0};
 	struct run r = {.cli = &cli, .o = &o};
-	double start = now_seconds();
+	uint64_t start = stage_now_ns();
 	int failed = 1;
 	const char *warning;
 
@@ -407,7 +398,7 @@ done:
 	if (warning)
 		stage_cli_warn(&cli, "%s", warning);
 	if (cli.stats && r.in)
-		print_stats(&r, now_seconds() - start);
+		print_stats(&r, (double)(stage_now_ns() - start) / 1e9);
 	stage_output_free(r.out);
 	stop_workers(&r);
 	ev_plan_free(r.plan);

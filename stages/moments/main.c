@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
 
 #include "feed.h"
 #include "partial.h"
@@ -443,21 +441,13 @@ static int run(struct run *r, stage_error *err)
 	return run_whole(r, err);
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
 	stage_cli cli;
 	struct options o = {0};
 	stage_error err = {0};
 	struct run r = {.cli = &cli, .o = &o};
-	double start = now_seconds();
+	uint64_t start = stage_now_ns();
 	int failed = 1;
 	const char *warning;
 
@@ -482,7 +472,7 @@ done:
 	if (warning)
 		stage_cli_warn(&cli, "%s", warning);
 	if (cli.stats && r.in) {
-		double secs = now_seconds() - start;
+		double secs = (double)(stage_now_ns() - start) / 1e9;
 
 		fprintf(stderr, "%s: %lld rows, %llu bytes in, %.3f s, %.1f M rows/s\n", cli.prog,
 		        (long long)r.rows, (unsigned long long)stage_input_bytes(r.in), secs,

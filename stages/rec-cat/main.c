@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "stage.h"
 
@@ -150,14 +149,6 @@ static stage_schema *project_schema(const stage_schema *s, const int *cols, size
 	return p;
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Copies batches from in to out, keeping the chosen columns and at most
  * `head` rows (0: all). */
 static int copy_rows(stage_input *in, stage_output *out, const int *cols, size_t ncols,
@@ -198,7 +189,7 @@ int main(int argc, char **argv)
 	int *cols = NULL;
 	size_t ncols = 0;
 	int64_t rows = 0;
-	double start = now_seconds();
+	uint64_t start = stage_now_ns();
 	int failed = 1;
 	const char *warning;
 
@@ -229,7 +220,7 @@ done:
 	if (warning)
 		stage_cli_warn(&cli, "%s", warning);
 	if (cli.stats && in && out) {
-		double secs = now_seconds() - start;
+		double secs = (double)(stage_now_ns() - start) / 1e9;
 
 		fprintf(stderr, "%s: %lld rows, %llu bytes in, %llu bytes out, %.3f s, %.1f MB/s\n",
 		        cli.prog, (long long)rows, (unsigned long long)stage_input_bytes(in),

@@ -8,20 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "run_suite.h"
 #include "sample_stream.h"
 #include "stage.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void put(int fd, const void *p, size_t n)
 {
@@ -33,10 +24,10 @@ static void expect_timeout(stage_input *in, int ms)
 {
 	stage_error err = {0};
 	stage_batch *b = (stage_batch *)&err;
-	uint64_t t0 = now_ns(), took;
+	uint64_t t0 = stage_now_ns(), took;
 	int rc = stage_input_next_until(in, t0 + (uint64_t)ms * 1000000u, &b, &err);
 
-	took = now_ns() - t0;
+	took = stage_now_ns() - t0;
 	ck_assert_msg(rc == STAGE_INPUT_TIMED_OUT, "rc %d (%s)", rc, err.msg);
 	ck_assert_ptr_null(b);
 	ck_assert_uint_ge(took, (uint64_t)ms * 1000000u);
@@ -49,7 +40,7 @@ static stage_batch *expect_rows(stage_input *in, int64_t rows)
 {
 	stage_error err = {0};
 	stage_batch *b = NULL;
-	int rc = stage_input_next_until(in, now_ns() + 5000000000u, &b, &err);
+	int rc = stage_input_next_until(in, stage_now_ns() + 5000000000u, &b, &err);
 
 	ck_assert_msg(rc == 1, "rc %d (%s)", rc, err.msg);
 	ck_assert_int_eq(b->nrows, rows);
@@ -61,7 +52,7 @@ static void expect_end(stage_input *in)
 	stage_error err = {0};
 	stage_batch *b = NULL;
 
-	ck_assert_int_eq(stage_input_next_until(in, now_ns() + 5000000000u, &b, &err), 0);
+	ck_assert_int_eq(stage_input_next_until(in, stage_now_ns() + 5000000000u, &b, &err), 0);
 	ck_assert_ptr_null(b);
 }
 
