@@ -43,6 +43,8 @@
 #include "plan.h"
 #include "stage.h"
 
+#include "rng.h"
+
 #define MAX_THREADS 64
 #define MAX_EXPRS 8
 
@@ -61,42 +63,10 @@ static int cmp_double(const void *x, const void *y)
 	return (p > q) - (p < q);
 }
 
-static uint64_t rng_s[4];
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return x << k | x >> (64 - k);
-}
-
-/* xoshiro256**, seeded by splitmix64. */
-static void rng_seed(uint64_t seed)
-{
-	for (int i = 0; i < 4; i++) {
-		uint64_t z = (seed += 0x9e3779b97f4a7c15u);
-
-		z = (z ^ z >> 30) * 0xbf58476d1ce4e5b9u;
-		z = (z ^ z >> 27) * 0x94d049bb133111ebu;
-		rng_s[i] = z ^ z >> 31;
-	}
-}
-
-static uint64_t rng_next(void)
-{
-	uint64_t r = rotl(rng_s[1] * 5, 7) * 9, t = rng_s[1] << 17;
-
-	rng_s[2] ^= rng_s[0];
-	rng_s[3] ^= rng_s[1];
-	rng_s[1] ^= rng_s[2];
-	rng_s[0] ^= rng_s[3];
-	rng_s[2] ^= t;
-	rng_s[3] = rotl(rng_s[3], 45);
-	return r;
-}
-
 /* Uniform in [-10, 10). */
 static double uniform(void)
 {
-	return (double)(rng_next() >> 11) * 0x1p-53 * 20.0 - 10.0;
+	return unif() * 20.0 - 10.0;
 }
 
 static void die(const char *what, const stage_error *err)
