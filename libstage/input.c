@@ -61,6 +61,8 @@ int stage_input_open(stage_input **out, int fd, const stage_input_opts *o, stage
 		}
 		if (avail >= 4 && p[0] == 0xff && p[1] == 0xff && p[2] == 0xff && p[3] == 0xff)
 			f = STAGE_IN_ARROW;
+		else if (o->text_format != STAGE_IN_AUTO)
+			f = o->text_format;
 		else
 			f = stage_text_sniff(p, avail);
 	}

@@ -111,7 +111,14 @@ static int update(struct epoll_state *s, int fd, struct fd_waiters *w, bool was_
 		ev.events |= (uint32_t)(w->out->kind == OP_WATCH ? (unsigned)w->out->events : EPOLLOUT);
 	if (!ev.events)
 		return was_registered ? epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL) : 0;
-	return epoll_ctl(s->epfd, was_registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
+	/* A descriptor closed while a cancelled watch still sat in the table
+	 * left epoll silently, and its number may be back as a new socket:
+	 * the table and epoll then disagree, so try the other verb. */
+	if (epoll_ctl(s->epfd, was_registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) == 0)
+		return 0;
+	if (errno != (was_registered ? ENOENT : EEXIST))
+		return -1;
+	return epoll_ctl(s->epfd, was_registered ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
 }
 
 static bool wants_thread(struct stage__op *op)

@@ -28,6 +28,10 @@
 
 typedef struct stage_input_opts {
 	stage_in_format format; /* AUTO sniffs Arrow, then a text format */
+	/* AUTO on text that is not Arrow: this format instead of sniffing
+	 * (fetch-with-cache reads one URL per line; a comma in a URL is not
+	 * CSV). AUTO here: sniff. */
+	stage_in_format text_format;
 	int header;             /* enum stage_header */
 	const char *types;
 	bool strict;
