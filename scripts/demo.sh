@@ -4,4 +4,4 @@
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/build.sh
-PATH="$PWD/build/stages/rec-cat:$PWD/build/stages/moments:$PWD/build/stages/cms-count:$PWD/build/stages/eval-expr:$PATH" exec sh pipelines/demo.sh
+PATH="$PWD/build/stages/rec-cat:$PWD/build/stages/moments:$PWD/build/stages/cms-count:$PWD/build/stages/eval-expr:$PWD/build/stages/fetch-with-cache:$PATH" exec sh pipelines/demo.sh
