@@ -222,6 +222,9 @@ static int parse_option(int opt, const char *arg, struct options *o, stage_error
 	case OPT_RETRIES:
 		if (parse_number(arg, "--retries", 0, &d, err) < 0)
 			return -1;
+		if (d != (int)d)
+			return stage_error_set(err, STAGE_EXIT_USAGE,
+			                       "--retries: '%s' is not a whole number", arg);
 		o->fetch.retries = d > 100 ? 100 : (int)d;
 		return 0;
 	case OPT_RESPONSE_HEADER:
@@ -306,6 +309,9 @@ static int parse_args(int argc, char **argv, stage_cli *cli, struct options *o,
 		return stage_error_set(err, STAGE_EXIT_USAGE, "--no-store has no cache to inspect");
 	if (o->older_than_arg && !o->purge)
 		return stage_error_set(err, STAGE_EXIT_USAGE, "--older-than goes with --purge");
+	if (o->fetch.head && (o->rows.body == FC_BODY_BYTES || o->rows.body == FC_BODY_SAVE))
+		return stage_error_set(err, STAGE_EXIT_USAGE,
+		                       "-X HEAD fetches no body: not with --body or --save");
 	if (o->fetch.offline && o->no_store)
 		return stage_error_set(err, STAGE_EXIT_USAGE,
 		                       "--offline reads the cache: not with --no-store");

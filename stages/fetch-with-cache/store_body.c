@@ -248,6 +248,20 @@ static int sweep_body(fc_store *s, const char *digest, const char *path, const s
 	return 0;
 }
 
+int fc__body_unlink_unreferenced(fc_store *s, const char *digest, stage_error *err)
+{
+	char path[PATH_MAX];
+	bool referenced;
+
+	if (fc_body_path(s, digest, path, sizeof(path)) != 0)
+		return 0;
+	if (fc__index_referenced(s, digest, &referenced, err) != 0)
+		return -1;
+	if (!referenced && unlink(path) != 0 && errno != ENOENT)
+		return stage_error_set(err, STAGE_EXIT_FAILURE, "removing '%s': %s", path, strerror(errno));
+	return 0;
+}
+
 static int sweep_tmp(fc_store *s, time_t now, stage_error *err)
 {
 	char dir[PATH_MAX];

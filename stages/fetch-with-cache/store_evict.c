@@ -1,5 +1,8 @@
 /* Keeping the cache within bounds: its size, LRU eviction, purging by
  * age, the orphan sweep after both, and the numbers `stats` shows. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "store_internal.h"
 
 /* One-row aggregate queries: column i of the row into v[i]. */
@@ -48,41 +51,85 @@ static int find_cutoff(fc_store *s, uint64_t total, uint64_t max_bytes, int64_t 
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Runs a DELETE bound to a and b (b only for eviction) and counts it. */
+/* The bodies the deleted entries named. */
+struct digests {
+	char (*d)[65];
+	size_t n, cap;
+};
+
+static int add_digest(struct digests *g, const unsigned char *digest, stage_error *err)
+{
+	if (!digest || strlen((const char *)digest) != 64)
+		return 0;
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 64;
+		char(*d)[65] = realloc(g->d, cap * sizeof(*d));
+
+		if (!d)
+			return stage_error_oom(err, "eviction");
+		g->d = d;
+		g->cap = cap;
+	}
+	memcpy(g->d[g->n++], digest, 65);
+	return 0;
+}
+
+/* Runs a DELETE bound to a and b (b only for eviction), counting the rows
+ * and keeping the digests they return. */
 static int delete_rows(fc_store *s, enum fc__stmt which, int64_t a, int64_t b, uint64_t *count,
-                       stage_error *err)
+                       struct digests *g, stage_error *err)
 {
 	sqlite3_stmt *st = s->stmt[which];
+	uint64_t n = 0;
 	int rc;
 
 	sqlite3_bind_int64(st, 1, a);
 	if (which == FC__EVICT)
 		sqlite3_bind_int64(st, 2, b);
-	rc = fc__step(s, st);
+	for (rc = fc__step(s, st); rc == SQLITE_ROW; rc = sqlite3_step(st)) {
+		n++;
+		if (add_digest(g, sqlite3_column_text(st, 0), err) != 0) {
+			fc__done(st);
+			return -1;
+		}
+	}
 	if (rc != SQLITE_DONE)
 		fc__index_error(s, "deleting entries", err);
 	fc__done(st);
 	if (rc != SQLITE_DONE)
 		return -1;
 	if (count)
-		*count = (uint64_t)sqlite3_changes(s->db);
+		*count = n;
 	return 0;
 }
 
-/* Commits the deletions, so that the sweep's reference checks see them
- * as other processes will, then removes orphans. */
-static int finish(fc_store *s, stage_error *err)
+/* Commits the deletions, so that the reference checks see them as other
+ * processes will, then removes the bodies no entry names any more. Those
+ * go at once: the bound must hold on disk when the run ends. Orphans of a
+ * crash are found by walking every body, which costs as much as the cache
+ * is large: once per process, and at every purge. */
+static int finish(fc_store *s, struct digests *g, bool walk, stage_error *err)
 {
+	int rc = 0;
+
 	fc__lru_clear(s->lru);
 	if (fc__index_commit(s, err) != 0)
-		return -1;
-	return fc__sweep(s, err);
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < g->n; i++)
+		rc = fc__body_unlink_unreferenced(s, g->d[i], err);
+	free(g->d);
+	if (rc == 0 && (walk || !s->swept)) {
+		s->swept = true;
+		rc = fc__sweep(s, err);
+	}
+	return rc;
 }
 
 /* The write transaction starts before the size is read, so no other
  * process changes the entries between the scan and the delete. */
 int fc_store_evict(fc_store *s, uint64_t max_bytes, uint64_t *evicted, stage_error *err)
 {
+	struct digests g = {0};
 	uint64_t total;
 	int64_t last_used = 0, id;
 
@@ -91,18 +138,25 @@ int fc_store_evict(fc_store *s, uint64_t max_bytes, uint64_t *evicted, stage_err
 	if (fc__index_begin(s, err) != 0 || fc_store_size(s, &total, err) != 0 ||
 	    find_cutoff(s, total, max_bytes, &last_used, &id, err) != 0)
 		return -1;
-	if (id && delete_rows(s, FC__EVICT, last_used, id, evicted, err) != 0)
+	if (id && delete_rows(s, FC__EVICT, last_used, id, evicted, &g, err) != 0) {
+		free(g.d);
 		return -1;
-	return finish(s, err);
+	}
+	return finish(s, &g, false, err);
 }
 
 int fc_store_purge(fc_store *s, int64_t before, uint64_t *purged, stage_error *err)
 {
+	struct digests g = {0};
+
 	if (purged)
 		*purged = 0;
-	if (fc__index_begin(s, err) != 0 || delete_rows(s, FC__PURGE, before, 0, purged, err) != 0)
+	if (fc__index_begin(s, err) != 0 ||
+	    delete_rows(s, FC__PURGE, before, 0, purged, &g, err) != 0) {
+		free(g.d);
 		return -1;
-	return finish(s, err);
+	}
+	return finish(s, &g, true, err);
 }
 
 static int count_body(fc_store *s, const char *digest, const char *path, const struct stat *st,

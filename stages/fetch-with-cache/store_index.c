@@ -57,8 +57,9 @@ static const char *const stmt_sql[FC__STMT_COUNT] = {
 	[FC__DELETE] = "DELETE FROM entries WHERE id = ?1 RETURNING key",
 	[FC__SIZE] = "SELECT coalesce(sum(size), 0) FROM entries",
 	[FC__LRU_SCAN] = "SELECT id, last_used, size FROM entries ORDER BY last_used, id",
-	[FC__EVICT] = "DELETE FROM entries WHERE last_used < ?1 OR (last_used = ?1 AND id <= ?2)",
-	[FC__PURGE] = "DELETE FROM entries WHERE ?1 = 0 OR last_used < ?1",
+	[FC__EVICT] = "DELETE FROM entries WHERE last_used < ?1 OR (last_used = ?1 AND id <= ?2)"
+		" RETURNING digest",
+	[FC__PURGE] = "DELETE FROM entries WHERE ?1 = 0 OR last_used < ?1 RETURNING digest",
 	[FC__REFERENCED] = "SELECT 1 FROM entries WHERE digest = ?1 LIMIT 1",
 	[FC__STATS] = "SELECT count(*), coalesce(sum(size), 0), coalesce(min(last_used), 0),"
 		" coalesce(max(last_used), 0) FROM entries",

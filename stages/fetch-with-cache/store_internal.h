@@ -41,6 +41,7 @@ struct fc_store {
 	char index_path[PATH_MAX];
 	fc__lru *lru;
 	unsigned tmp_counter; /* names this process's temporaries */
+	bool swept;           /* this process walked every body once */
 };
 
 /* store.c */
@@ -74,5 +75,8 @@ int fc__body_walk(fc_store *s, fc__body_fn fn, void *arg, stage_error *err);
 /* Removes unreferenced bodies older than a minute and temporaries older
  * than an hour. */
 int fc__sweep(fc_store *s, stage_error *err);
+/* Removes the body now unless an entry names it (the race with another
+ * process publishing the same content is as in the sweep). */
+int fc__body_unlink_unreferenced(fc_store *s, const char *digest, stage_error *err);
 
 #endif
