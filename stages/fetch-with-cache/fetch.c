@@ -139,36 +139,48 @@ void fc__forget_stored(struct job *j)
 
 /* Rows in. */
 
-/* The request header block: the fixed headers, then the row's own. */
+static void add_line(bytes *b, const char *p, size_t n)
+{
+	fc__bytes_append(b, p, n);
+	fc__bytes_append(b, "\r\n", 2);
+}
+
+/* The request header block: the user agent, the fixed headers, the row's
+ * own, and for --revalidate a Cache-Control: no-cache that asks caches on
+ * the way (proxies) to revalidate too, unless the user said what to ask. */
 static char *request_block(const fc_fetch_opts *o, const char *row_headers)
 {
 	bytes b = {0};
+	char *cc;
 
+	fc__bytes_append(&b, "", 0);
 	if (o->user_agent) {
 		/* a header line rather than CURLOPT_USERAGENT, so that Vary sees it */
 		fc__bytes_append(&b, "User-Agent: ", 12);
-		fc__bytes_append(&b, o->user_agent, strlen(o->user_agent));
-		fc__bytes_append(&b, "\r\n", 2);
+		add_line(&b, o->user_agent, strlen(o->user_agent));
 	}
-
-	for (size_t i = 0; i < o->nheaders; i++) {
-		fc__bytes_append(&b, o->headers[i], strlen(o->headers[i]));
-		fc__bytes_append(&b, "\r\n", 2);
-	}
+	for (size_t i = 0; i < o->nheaders; i++)
+		add_line(&b, o->headers[i], strlen(o->headers[i]));
 	for (const char *p = row_headers; p && *p;) {
 		size_t n = strcspn(p, "\r\n");
 
-		if (n) {
-			fc__bytes_append(&b, p, n);
-			fc__bytes_append(&b, "\r\n", 2);
-		}
+		if (n)
+			add_line(&b, p, n);
 		p += n;
 		p += strspn(p, "\r\n");
 	}
-	fc__bytes_append(&b, "", 0);
-	if (b.oom || !b.data) {
+	if (o->revalidate && !b.oom) {
+		bool oom = false;
+
+		cc = fc_header_get(b.data, "Cache-Control", &oom);
+		if (!cc && !oom)
+			add_line(&b, "Cache-Control: no-cache", 23);
+		free(cc);
+		b.oom |= oom;
+	}
+	if (b.oom) {
 		free(b.data);
-		return b.oom ? NULL : strdup("");
+		return NULL;
 	}
 	return b.data;
 }

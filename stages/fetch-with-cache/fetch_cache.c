@@ -211,6 +211,11 @@ static enum served serve_stored(struct job *j, const char *cache)
 	stage_error err;
 	char *ctype;
 
+	if (!f->o.keep_body && !fc_body_present(f->o.store, j->stored.digest, j->stored.body_size)) {
+		store_op_done(f, fc_store_delete(f->o.store, j->stored.id, &err), &err);
+		fc__forget_stored(j);
+		return GONE;
+	}
 	if (f->o.keep_body && j->stored.body_size > 0) {
 		if (fc_body_read(f->o.store, j->stored.digest, j->stored.body_size, &body, &err) < 0) {
 			fc__fail(f, &err);

@@ -114,6 +114,9 @@ int fc_body_tmp(fc_store *s, int *fd, char *path, size_t len, stage_error *err);
 int fc_body_publish(fc_store *s, int fd, const char *tmp_path, const char *digest,
                     stage_error *err);
 void fc_body_discard(int fd, const char *tmp_path);
+/* Whether the published body is there with the expected size: a hit that
+ * reads no body (--digest) still must not stand for one that is gone. */
+bool fc_body_present(const fc_store *s, const char *digest, int64_t expected_size);
 /* Reads a published body into a malloc'd buffer, checking that its size is
  * expected_size, and returns 1 (size 0: a 1-byte buffer, no file read); a
  * missing file or one of another size returns 0 (*body NULL): the entry

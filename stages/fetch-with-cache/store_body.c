@@ -183,6 +183,17 @@ int fc_body_read(const fc_store *s, const char *digest, int64_t expected_size,
 	return rc;
 }
 
+bool fc_body_present(const fc_store *s, const char *digest, int64_t expected_size)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (expected_size == 0)
+		return true;
+	return fc_body_path(s, digest, path, sizeof(path)) == 0 && stat(path, &st) == 0 &&
+	       st.st_size == expected_size;
+}
+
 /* Walks one bodies/<2 hex> directory. */
 static int walk_sub(fc_store *s, const char *sub, const char *prefix, fc__body_fn fn, void *arg,
                     stage_error *err)
