@@ -7,7 +7,7 @@ set -eu
 packages="build-essential autoconf automake libtool pkg-config \
 liburing-dev libcurl4-openssl-dev ocl-icd-opencl-dev opencl-headers check \
 clang libclang-rt-14-dev nodejs npm mawk time python3 datamash \
-libpcre2-dev python3-mpmath libsqlite3-dev libssl-dev"
+libpcre2-dev python3-mpmath libsqlite3-dev libssl-dev pocl-opencl-icd"
 
 missing=""
 for p in $packages; do
