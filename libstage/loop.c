@@ -53,6 +53,7 @@ struct stage_loop {
 	struct stage__op *wake;
 	uint64_t wake_buf;
 	size_t posts;
+	bool closing; /* stage_loop_free: the wake-up read is not re-armed */
 };
 
 uint64_t stage_now_ns(void)
@@ -357,7 +358,7 @@ static void on_wake(void *arg, int64_t result)
 	p = l->chan->head;
 	l->chan->head = l->chan->tail = NULL;
 	pthread_mutex_unlock(&l->chan->lock);
-	if (result != -ECANCELED)
+	if (result != -ECANCELED && !l->closing)
 		start_wake(l, &ignored);
 	while (p) {
 		struct post *next = p->next;
@@ -565,6 +566,9 @@ void stage_loop_free(stage_loop *l)
 	while (l->pending || l->posts)
 		if (l->be->wait(l, -1, &ignored) < 0)
 			break;
+	/* A post may complete the wake-up read as it is cancelled: its
+	 * callback then must not start another, which nothing would cancel. */
+	l->closing = true;
 	if (l->wake)
 		stage_loop_cancel(l, l->wake->id);
 	while (l->wake)

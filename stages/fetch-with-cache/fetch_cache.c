@@ -49,10 +49,12 @@ static void on_body_written(fc_body_write *bw)
 		if (!f->counts.store_failures++)
 			f->store_failure = w->write.err;
 	}
+	f->write_bytes -= w->write.len;
 	fc_entry_release(&w->e);
 	free(w->body);
 	free(w);
 	f->writes--;
+	fc__dispatch(f);
 }
 
 void fc__store_response(fc_fetcher *f, fc_entry *e, bytes *b)
@@ -76,6 +78,7 @@ void fc__store_response(fc_fetcher *f, fc_entry *e, bytes *b)
 	                           .done = on_body_written};
 	*b = (bytes){0};
 	f->writes++;
+	f->write_bytes += w->write.len;
 	fc_body_writer_push(f->writer, &w->write);
 }
 

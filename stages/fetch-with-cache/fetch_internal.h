@@ -21,6 +21,9 @@
 #define BACKOFF_BASE_NS (250 * 1000000ull)
 #define BACKOFF_MAX_NS (30 * 1000000000ull)
 #define RETRY_AFTER_MAX_S 120
+/* Bodies queued for the writer: at most this many, of this many bytes. */
+#define MAX_WRITES 1024
+#define MAX_WRITE_BYTES (8u << 20)
 
 typedef struct bytes {
 	char *data;
@@ -84,6 +87,7 @@ struct fc_fetcher {
 	size_t nring, capring;
 	long active;
 	size_t jobs, writes, timers;
+	size_t write_bytes; /* bodies queued for the writer */
 	CURL **idle;         /* easy handles to reuse */
 	size_t nidle;
 	fc_digest *digest;

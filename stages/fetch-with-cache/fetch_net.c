@@ -245,6 +245,10 @@ void fc__dispatch(fc_fetcher *f)
 	bool progress = true;
 	uint64_t interval = f->o.rate > 0 ? (uint64_t)(1e9 / f->o.rate) : 0;
 
+	/* Bodies waiting for the writer hold memory: while the disk is behind,
+	 * no new transfer starts (on_body_written dispatches again). */
+	if (f->writes >= MAX_WRITES || f->write_bytes >= MAX_WRITE_BYTES)
+		return;
 	while (progress && f->active < f->o.parallel && f->nring) {
 		size_t n = f->nring, kept = 0;
 		uint64_t now = stage_now_ns();

@@ -336,6 +336,8 @@ struct run {
 	fc_rows *rows;
 	fc_fetcher *fetcher;
 	int url_col, header_col;
+	stage_batch *batch; /* read, not all of its rows submitted yet */
+	int64_t next_row;
 	bool input_done;
 	uint64_t last_write_ns, last_progress_ns;
 	bool progress;
@@ -423,12 +425,16 @@ static int find_columns(struct run *r, stage_error *err)
 	return 0;
 }
 
-static int submit_batch(struct run *r, const stage_batch *b, stage_error *err)
+/* Submits the current batch's rows while the window has room; the batch
+ * is freed once all its rows are in. */
+static int submit_rows(struct run *r, size_t window, stage_error *err)
 {
+	const stage_batch *b = r->batch;
 	const stage_array *urls = &b->cols[r->url_col];
 	const stage_array *hdrs = r->header_col >= 0 ? &b->cols[r->header_col] : NULL;
 
-	for (int64_t i = 0; i < b->nrows; i++) {
+	for (; r->next_row < b->nrows && fc_rows_outstanding(r->rows) < window; r->next_row++) {
+		int64_t i = r->next_row;
 		const char *p = NULL;
 		size_t n = 0;
 		char *url, *h = NULL;
@@ -461,6 +467,10 @@ static int submit_batch(struct run *r, const stage_batch *b, stage_error *err)
 		free(h);
 		if (rc < 0)
 			return -1;
+	}
+	if (r->next_row == b->nrows) {
+		stage_batch_free(r->batch);
+		r->batch = NULL;
 	}
 	return 0;
 }
@@ -499,8 +509,12 @@ static int fetch_all(struct run *r, stage_error *err)
 		bool busy = fc_fetcher_busy(r->fetcher) > 0;
 		uint64_t now = stage_now_ns();
 
-		if (!r->input_done && fc_rows_outstanding(r->rows) < window(r)) {
-			stage_batch *b = NULL;
+		bool room = fc_rows_outstanding(r->rows) < window(r);
+
+		if (r->batch && room) {
+			if (submit_rows(r, window(r), err) < 0)
+				return -1;
+		} else if (!r->batch && !r->input_done && room) {
 			int rc;
 
 			/* Transfers progress inside the wait (they share the loop);
@@ -508,18 +522,14 @@ static int fetch_all(struct run *r, stage_error *err)
 			 * flight the wait may be long: commit first. */
 			if (!busy && fc_fetcher_commit(r->fetcher, err) < 0)
 				return -1;
-			rc = stage_input_next_until(r->in, busy ? now + 20000000u : 0, &b, err);
-
+			rc = stage_input_next_until(r->in, busy ? now + 20000000u : 0, &r->batch, err);
 			if (rc < 0)
 				return -1;
 			if (rc == 0)
 				r->input_done = true;
-			if (rc == 1) {
-				rc = submit_batch(r, b, err);
-				stage_batch_free(b);
-				if (rc < 0)
-					return -1;
-			}
+			if (rc != 1)
+				r->batch = NULL;
+			r->next_row = 0;
 		} else if (busy) {
 			if (stage_loop_run_once(loop, 20000000, err) < 0)
 				return -1;
@@ -629,6 +639,7 @@ done:
 			        (unsigned long long)fc_fetcher_counts(r.fetcher)->rows);
 		status = STAGE_EXIT_FAILURE;
 	}
+	stage_batch_free(r.batch);
 	fc_fetcher_free(r.fetcher);
 	if (r.store && fc_store_close(r.store, &err) < 0 && !failed) {
 		fprintf(stderr, "fetch-with-cache: %s\n", err.msg);
