@@ -113,6 +113,16 @@ int fc_body_publish(fc_store *s, int fd, const char *tmp_path, const char *diges
 		return stage_error_set(err, STAGE_EXIT_FAILURE, "publishing '%s': bad digest '%s'",
 		                       tmp_path, digest);
 	}
+	/* The shard directory exists but for the first bodies: make it only
+	 * when the rename says it is missing (one system call per body saved). */
+	if (rename(tmp_path, path) == 0)
+		return 0;
+	if (errno != ENOENT) {
+		stage_error_set(err, STAGE_EXIT_FAILURE, "publishing '%s' as '%s': %s", tmp_path, path,
+		                strerror(errno));
+		unlink(tmp_path);
+		return -1;
+	}
 	snprintf(sub, sizeof(sub), "%s/bodies/%.2s", s->dir, digest);
 	if (fc__mkdir(sub, err) != 0) {
 		unlink(tmp_path);
