@@ -190,11 +190,18 @@ static char *request_block(const fc_fetch_opts *o, const char *row_headers)
 static char *request_cc(const fc_fetch_opts *o, const char *block)
 {
 	char *cc = fc_header_get(block, "Cache-Control", NULL);
+	fc_cache_control c;
 	char *out = NULL;
 
-	if (asprintf(&out, "%s%s%s%s", cc ? cc : "", cc && (o->revalidate || o->offline) ? ", " : "",
-	             o->revalidate ? "no-cache" : "",
-	             o->offline ? (o->revalidate ? ", only-if-cached" : "only-if-cached") : "") < 0)
+	fc_cache_control_parse(cc ? cc : "", &c);
+	/* The block carries --revalidate's no-cache unless the user gave a
+	 * Cache-Control of their own: add what is missing. */
+	bool no_cache = o->revalidate && !c.no_cache;
+	bool only_if_cached = o->offline && !c.only_if_cached;
+
+	if (asprintf(&out, "%s%s%s%s%s", cc ? cc : "", cc && no_cache ? ", " : "",
+	             no_cache ? "no-cache" : "", (cc || no_cache) && only_if_cached ? ", " : "",
+	             only_if_cached ? "only-if-cached" : "") < 0)
 		out = NULL;
 	free(cc);
 	return out;
