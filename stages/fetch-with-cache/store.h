@@ -52,7 +52,9 @@ char *fc_store_default_dir(stage_error *err);
 /* Opens (creating directories and the index as needed). An unwritable
  * directory fails here, before any fetch, naming the path (status
  * FAILURE). A corrupt index (not a database, failed quick_check, unknown
- * schema version) is moved aside to index.sqlite.corrupt-<unix time> and
+ * schema version; quick_check runs once a day, or at once after a run met
+ * a damaged page and left index.sqlite.check) is moved aside to
+ * index.sqlite.corrupt-<unix time> and
  * a new, empty index is made; *rebuilt_note is then set to a message for
  * the caller to print as a warning (static storage), else NULL. Bodies of
  * the old index become orphans and go at the next eviction. */

@@ -42,6 +42,7 @@ struct fc_store {
 	fc__lru *lru;
 	unsigned tmp_counter; /* names this process's temporaries */
 	bool swept;           /* this process walked every body once */
+	int64_t checked_at;   /* a passed integrity check to record, or 0 */
 };
 
 /* store.c */
