@@ -3,7 +3,8 @@
 # cases do not reach: --body (a binary column, printed as hex in TSV),
 # --all-headers, --user-agent as sent, --unordered (every row once, in any
 # order), --per-host 1 with --rate (every row fetched), --no-store (nothing
-# written, every run asks), --stats and --fail-on never.
+# written, every run asks), --stats and --fail-on never; and the usage
+# errors, each exit 2 before any request.
 set -eu
 : "${TOP_SRCDIR:?run through make check, or set TOP_SRCDIR and TOP_BUILDDIR}"
 . "$TOP_SRCDIR/tests/fetch/lib.sh"
@@ -62,5 +63,36 @@ else
 	fail "--fail-on never: exit status $?"
 fi
 [ "$(col never.tsv 2 cache)" = error ] || fail "--fail-on never: row 2 should be an error row"
+
+# Usage errors: exit 2 with a message, before any request or cache use.
+origin_reset
+usage_error() {
+	what=$1
+	shift
+	if fwc "$@" <one >/dev/null 2>usage.err; then
+		fail "$what: exit 0, expected 2"
+	else
+		st=$?
+		[ "$st" = 2 ] && grep -q 'fetch-with-cache: ' usage.err ||
+			fail "$what: exit $st, message '$(head -1 usage.err)'"
+	fi
+}
+usage_error "--method PUT" --in lines -c 1 -X PUT
+usage_error "--retries 1.5" --in lines -c 1 --retries 1.5
+usage_error "--max-size 0" --in lines -c 1 --max-size 0
+usage_error "-X HEAD --body" --in lines -c 1 -X HEAD --body
+usage_error "--body with --digest" --in lines -c 1 --body --digest
+usage_error "--offline --no-store" --in lines -c 1 --offline --no-store
+usage_error "--cache-stats --purge" --cache-stats --purge
+usage_error "--older-than without --purge" --older-than 1h
+usage_error "--header without a colon" --in lines -c 1 --header nocolon
+usage_error "--fail-on sometimes" --in lines -c 1 --fail-on sometimes
+printf '{"url": 5}\n' >numeric.jsonl
+if fwc --in jsonl <numeric.jsonl >/dev/null 2>usage.err; then
+	fail "a URL column of int64: exit 0"
+else
+	grep -q 'not utf8' usage.err || fail "a URL column of int64: '$(head -1 usage.err)'"
+fi
+[ "$(count)" = 0 ] || fail "usage errors: the origin got $(count) requests"
 
 [ "$failed" = 0 ] || exit 1
